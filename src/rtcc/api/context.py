@@ -1,0 +1,70 @@
+"""What the API's routes need, built once by the composition root (rtcc.app) and kept on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from rtcc.bus.memory import InProcessBus
+from rtcc.config import Settings
+from rtcc.ingest.mqtt import MqttIngest
+from rtcc.ingest.pipeline import IngestService
+from rtcc.ingest.registry import AdapterRegistry
+from rtcc.ingest.relay import OutboxRelay
+from rtcc.storage.accounts import Accounts
+from rtcc.storage.audit import AuditLog
+from rtcc.storage.db import Database
+from rtcc.storage.event_store import SqlEventStore
+from rtcc.storage.live_state import SqlLiveState
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.ingest_items = Counter(
+            "rtcc_ingest_items_total",
+            "Items submitted to ingest, by source and outcome",
+            ["source", "outcome"],
+            registry=r,
+        )
+        self.ingest_seconds = Histogram(
+            "rtcc_ingest_batch_seconds",
+            "Time to validate and commit one batch",
+            ["transport"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=r,
+        )
+        self.ws_clients = Gauge("rtcc_ws_clients", "Connected WebSocket clients", registry=r)
+        self.published = Gauge("rtcc_bus_published_total", "Events published on the bus", registry=r)
+        self.dead_letters = Counter(
+            "rtcc_dead_letters_total", "Refused items kept as dead letters", ["transport"], registry=r
+        )
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    events: SqlEventStore
+    accounts: Accounts
+    audit: AuditLog
+    live: SqlLiveState
+    adapters: AdapterRegistry
+    ingest: IngestService
+    bus: InProcessBus
+    relay: OutboxRelay
+    metrics: Metrics = field(default_factory=Metrics)
+    mqtt: MqttIngest | None = None
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.session_idle_minutes)
+
+    @property
+    def session_max_age(self) -> timedelta:
+        return timedelta(hours=self.settings.session_max_hours)

@@ -1,0 +1,76 @@
+"""Typed dependencies: the application context, the signed-in user, and permission checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, WebSocket, status
+
+from rtcc.api.context import AppContext
+from rtcc.domain.entities import User
+from rtcc.domain.roles import Permission, can
+from rtcc.storage.accounts import SessionInfo
+
+SESSION_COOKIE = "rtcc_session"
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def client_ip(request: Request | WebSocket) -> str | None:
+    return request.client.host if request.client else None
+
+
+def bearer_token(request: Request | WebSocket) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def resolve_session(ctx: AppContext, token: str | None) -> SessionInfo | None:
+    if not token:
+        return None
+    return await asyncio.to_thread(
+        ctx.accounts.resume_session, token, idle=ctx.session_idle, max_age=ctx.session_max_age
+    )
+
+
+async def current_session(request: Request, ctx: Ctx) -> SessionInfo:
+    session = await resolve_session(ctx, bearer_token(request))
+    if session is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="sign in first: no valid session (it may have expired)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.user = session.user
+    return session
+
+
+async def current_user(session: Annotated[SessionInfo, Depends(current_session)]) -> User:
+    return session.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency that lets through only users whose role holds the permission."""
+
+    async def check(user: CurrentUser) -> User:
+        if not can(user.role, permission):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {user.role.value} lacks permission {permission.value}",
+            )
+        return user
+
+    return check

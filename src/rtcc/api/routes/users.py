@@ -1,0 +1,55 @@
+"""User accounts (administrators only)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from rtcc.api.deps import Ctx, client_ip, require
+from rtcc.domain.entities import User
+from rtcc.domain.roles import Permission, Role
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+Admin = Annotated[User, Depends(require(Permission.USERS_MANAGE))]
+
+
+class UserCreate(BaseModel):
+    username: str = Field(..., min_length=2, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(..., min_length=8, max_length=500, description="At least 8 characters.")
+    role: Role
+    display_name: str | None = Field(None, max_length=200)
+
+
+@router.get("", response_model=list[User])
+async def list_users(ctx: Ctx, user: Admin) -> list[User]:
+    users = await asyncio.to_thread(ctx.accounts.list_users)
+    return [u for u in users if u.agency_id == user.agency_id]
+
+
+@router.post("", response_model=User, status_code=201)
+async def create_user(body: UserCreate, request: Request, ctx: Ctx, user: Admin) -> User:
+    if await asyncio.to_thread(ctx.accounts.get_user, body.username):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"username: {body.username!r} is taken")
+    created = await asyncio.to_thread(
+        ctx.accounts.create_user,
+        user.agency_id,
+        body.username,
+        body.password,
+        body.role,
+        display_name=body.display_name,
+    )
+    await asyncio.to_thread(
+        ctx.audit.record,
+        action="user.create",
+        resource=f"user/{created.id}",
+        outcome="success",
+        user_id=user.id,
+        username=user.username,
+        agency_id=user.agency_id,
+        source_ip=client_ip(request),
+        detail={"new_username": created.username, "role": created.role.value},
+    )
+    return created

@@ -1,0 +1,106 @@
+"""The live WebSocket: streams bus events to signed-in clients, filtered by what their role may see.
+
+Connect to /ws with the session cookie, or ?token=. Optional ?since=SEQ replays what was stored after
+that sequence number first (a reconnecting console catches up), and ?types=unit.*,call.* narrows the
+stream. A client too slow to keep up is caught up from the store instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from rtcc.api.context import AppContext
+from rtcc.api.deps import bearer_token, resolve_session
+from rtcc.bus.memory import topic_matches
+from rtcc.domain.events import Event
+from rtcc.domain.roles import WS_TOPICS, Role, may_receive
+
+router = APIRouter(tags=["live"])
+
+CATCH_UP_LIMIT = 5000
+
+
+def _frame(event: Event) -> str:
+    return orjson.dumps({"kind": "event", "event": event.model_dump(mode="json")}).decode()
+
+
+@router.websocket("/ws")
+async def live_socket(websocket: WebSocket) -> None:
+    ctx: AppContext = websocket.app.state.ctx
+    token = websocket.query_params.get("token") or bearer_token(websocket)
+    session = await resolve_session(ctx, token)
+    if session is None:
+        await websocket.close(code=4401, reason="sign in first")
+        return
+    role = session.user.role
+    agency = session.user.agency_id
+    wanted = [t for t in websocket.query_params.get("types", "").split(",") if t]
+    patterns = [p + "*" for p in WS_TOPICS[role]]
+
+    def visible(e: Event) -> bool:
+        if e.agency_id != agency or not may_receive(role, e.type):
+            return False
+        return not wanted or any(topic_matches(w, e.type) for w in wanted)
+
+    await websocket.accept()
+    sub = ctx.bus.subscribe(patterns, maxsize=ctx.settings.ws_queue_size, drop_when_full=True)
+    ctx.metrics.ws_clients.inc()
+    await asyncio.to_thread(
+        ctx.audit.record,
+        action="live.subscribe",
+        resource="ws",
+        outcome="success",
+        user_id=session.user.id,
+        username=session.user.username,
+        agency_id=agency,
+        source_ip=websocket.client.host if websocket.client else None,
+        detail={"types": wanted, "role": role.value},
+    )
+    last_seq = 0
+    since = websocket.query_params.get("since")
+    try:
+        await websocket.send_text(
+            orjson.dumps({"kind": "hello", "user": session.user.username, "role": role.value}).decode()
+        )
+        if since is not None and since.isdigit():
+            last_seq = await _catch_up(websocket, ctx, role, int(since), visible)
+        while True:
+            if sub.lagged:
+                # Dropped events are still in the store: empty the queue and replay from there.
+                while not sub.queue.empty():
+                    sub.queue.get_nowait()
+                sub.lagged = False
+                last_seq = await _catch_up(websocket, ctx, role, last_seq, visible)
+            event = await sub.get()
+            if event.seq <= last_seq or not visible(event):
+                continue
+            await websocket.send_text(_frame(event))
+            last_seq = event.seq
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        sub.close()
+        ctx.metrics.ws_clients.dec()
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _catch_up(
+    websocket: WebSocket, ctx: AppContext, role: Role, after: int, visible: Callable[[Event], bool]
+) -> int:
+    last = after
+    while True:
+        events = await asyncio.to_thread(
+            ctx.events.query, type_prefixes=WS_TOPICS[role], after_seq=last, limit=CATCH_UP_LIMIT
+        )
+        for event in events:
+            if visible(event):
+                await websocket.send_text(_frame(event))
+            last = event.seq
+        if len(events) < CATCH_UP_LIMIT:
+            return last

@@ -1,0 +1,170 @@
+"""The composition root: builds storage, bus, ingest and engines, and wires them into the API.
+
+Everything long-running (outbox relay, engines, the MQTT subscriber) is started and stopped by the
+application's lifespan, so the server, the tests and `rtcc demo` share one wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from rtcc import __version__
+from rtcc.api.audit import AuditMiddleware
+from rtcc.api.context import AppContext
+from rtcc.api.routes import auth, events, feeds, health, ingest, live, users, ws
+from rtcc.bus.memory import InProcessBus
+from rtcc.config import Settings
+from rtcc.engines.camera_alerts import CameraAlertEngine
+from rtcc.engines.live_state import LiveStateProjector
+from rtcc.ingest.mqtt import MqttIngest
+from rtcc.ingest.pipeline import IngestService, Limits, SourceContext
+from rtcc.ingest.registry import AdapterRegistry
+from rtcc.ingest.relay import OutboxRelay
+from rtcc.storage.accounts import Accounts
+from rtcc.storage.audit import AuditLog
+from rtcc.storage.db import Database
+from rtcc.storage.event_store import SqlEventStore
+from rtcc.storage.live_state import SqlLiveState
+from rtcc.web import pages
+
+log = structlog.get_logger(__name__)
+
+ENGINE_SOURCE_PREFIX = "engines-"
+
+
+def build_context(settings: Settings) -> AppContext:
+    db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    store = SqlEventStore(db)
+    bus = InProcessBus()
+    relay = OutboxRelay(store, bus, poll_interval_s=settings.outbox_poll_ms / 1000)
+    adapters = AdapterRegistry.discover()
+    limits = Limits(
+        max_future_skew=timedelta(seconds=settings.max_future_skew_s),
+        max_past_age=timedelta(days=settings.max_past_age_days),
+        max_batch_items=settings.max_batch_items,
+    )
+    ingest_service = IngestService(store, adapters, limits=limits, on_commit=relay.wake)
+    return AppContext(
+        settings=settings,
+        db=db,
+        events=store,
+        accounts=Accounts(db),
+        audit=AuditLog(db),
+        live=SqlLiveState(db),
+        adapters=adapters,
+        ingest=ingest_service,
+        bus=bus,
+        relay=relay,
+    )
+
+
+class EngineEmitter:
+    """Engines' own events (alerts) enter through the same pipeline as any feed, under a source per agency."""
+
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self._sources: dict[str, SourceContext] = {}
+
+    def _source(self, agency_id: str) -> SourceContext:
+        if agency_id not in self._sources:
+            name = ENGINE_SOURCE_PREFIX + agency_id
+            source = self.ctx.accounts.source_by_name(name)
+            if source is None:
+                source, _ = self.ctx.accounts.create_source(agency_id, name, "native")
+            self._sources[agency_id] = self.ctx.ingest.context(source)
+        return self._sources[agency_id]
+
+    async def emit(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            agency_id = item["payload"].get("detail", {}).get("agency_id")
+            if not agency_id:
+                log.error("engine_event_without_agency", item_id=item.get("id"))
+                continue
+            source = await asyncio.to_thread(self._source, agency_id)
+            outcome = await self.ctx.ingest.submit(source, [item], "engine")
+            if outcome.rejected:
+                log.error("engine_event_refused", errors=[r.model_dump() for r in outcome.rejected])
+
+
+def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
+    emitter = EngineEmitter(ctx)
+    jobs: list[Coroutine[Any, Any, None]] = [
+        ctx.relay.run(),
+        LiveStateProjector(ctx.bus, ctx.live).run(),
+        CameraAlertEngine(ctx.bus, emitter.emit).run(),
+    ]
+    if ctx.settings.mqtt_url:
+        mqtt = MqttIngest(
+            ctx.ingest,
+            ctx.accounts.source_by_name,
+            url=ctx.settings.mqtt_url,
+            topic_prefix=ctx.settings.mqtt_topic_prefix,
+            max_items=ctx.settings.max_batch_items,
+            max_bytes=ctx.settings.max_body_bytes,
+        )
+        ctx.mqtt = mqtt
+        jobs.append(mqtt.run())
+    return jobs
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
+    settings = settings or (context.settings if context else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = context or build_context(settings)
+        await asyncio.to_thread(ctx.db.migrate)
+        app.state.ctx = ctx
+        tasks = [asyncio.create_task(job) for job in _background(ctx)]
+        log.info("server_started", database=ctx.db.engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            ctx.relay.stop()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            if context is None:
+                ctx.db.dispose()
+
+    app = FastAPI(
+        title="OpenRTCC",
+        version=__version__,
+        description="Open Real-Time Crime Center hub: feeds in, one live picture out, every access audited.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(AuditMiddleware)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "(body)", "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+
+    for router in (
+        health.router,
+        auth.router,
+        ingest.router,
+        events.router,
+        live.router,
+        feeds.router,
+        users.router,
+        ws.router,
+        pages.router,
+    ):
+        app.include_router(router)
+    return app

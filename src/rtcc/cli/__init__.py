@@ -1,0 +1,1 @@
+"""The command line: operational commands on the configured database and feeds."""

@@ -1,0 +1,129 @@
+"""Settings: environment variables ``RTCC_*`` and an optional YAML file named by ``RTCC_CONFIG_FILE``.
+
+Every setting carries a description; the README's configuration table is checked against them by a test.
+Outside demo mode the server refuses to start with a placeholder or empty secret.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "demo-secret-not-for-production"})
+
+
+class Mode(StrEnum):
+    DEMO = "demo"
+    PRODUCTION = "production"
+
+
+class YamlSource(PydanticBaseSettingsSource):
+    """Reads settings from the YAML file named by RTCC_CONFIG_FILE (environment wins over the file)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]):
+        super().__init__(settings_cls)
+        path = os.environ.get("RTCC_CONFIG_FILE")
+        self._data: dict[str, Any] = {}
+        if path:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            if not isinstance(loaded, dict):
+                raise ValueError(f"RTCC_CONFIG_FILE {path}: expected a mapping of setting names to values")
+            self._data = {str(k).lower(): v for k, v in loaded.items()}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._data.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RTCC_", extra="forbid")
+
+    mode: Mode = Field(
+        Mode.PRODUCTION,
+        description="demo relaxes the secret check and lets `rtcc demo` seed a fictional city; production refuses placeholder secrets.",
+    )
+    database_url: str = Field(
+        "sqlite:///var/rtcc.db",
+        description="SQLAlchemy URL. SQLite (WAL) by default; e.g. postgresql+psycopg://user@host:5432/rtcc.",
+    )
+    secret_key: str = Field(
+        "",
+        description="Server secret (at least 32 characters) used to protect stored credentials. Required outside demo mode.",
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    sqlite_synchronous: str = Field(
+        "FULL",
+        pattern="^(FULL|NORMAL|EXTRA)$",
+        description="SQLite synchronous pragma. FULL survives power loss; NORMAL survives a process crash only.",
+    )
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Largest accepted HTTP request body; larger ones get 413."
+    )
+    max_batch_items: int = Field(5000, ge=1, description="Most items accepted in one ingest batch.")
+    max_future_skew_s: float = Field(
+        300.0,
+        ge=0,
+        description="How far in the future an event's time may be before it is refused (seconds).",
+    )
+    max_past_age_days: float = Field(
+        3650.0, gt=0, description="How far in the past an event's time may be before it is refused (days)."
+    )
+    mqtt_url: str = Field(
+        "",
+        description="MQTT broker for sensor feeds, e.g. mqtt://127.0.0.1:1883. Empty disables the MQTT subscriber.",
+    )
+    mqtt_topic_prefix: str = Field(
+        "rtcc/ingest",
+        description="Sensors publish to <prefix>/<source name>; the subscriber listens to <prefix>/#.",
+    )
+    session_idle_minutes: int = Field(30, ge=1, description="A session ends after this many idle minutes.")
+    session_max_hours: int = Field(12, ge=1, description="A session ends this many hours after sign-in.")
+    ws_queue_size: int = Field(
+        10_000, ge=10, description="Events buffered per WebSocket client before it is told to catch up."
+    )
+    outbox_poll_ms: int = Field(
+        250, ge=10, description="How often the outbox relay looks for events written by other processes (ms)."
+    )
+    sim_seed: int = Field(7, description="Seed of the city simulator started by `rtcc demo`.")
+    sim_speed: float = Field(1.0, gt=0, description="Simulated seconds per real second in `rtcc demo`.")
+    sim_scale: float = Field(
+        1.0, gt=0, description="Size of the simulated city's fleet and sensors in `rtcc demo`."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, YamlSource(settings_cls), file_secret_settings
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.mode is Mode.DEMO:
+            if not self.secret_key:
+                self.secret_key = "demo-secret-not-for-production"  # noqa: S105  (refused outside demo mode)
+            return self
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+            raise ValueError(
+                "RTCC_SECRET_KEY must be set to a random value of at least 32 characters outside demo mode "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,154 @@
+"""Domain model v1: the things the hub keeps current state of, as the API and engines see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rtcc.domain.roles import Role
+from rtcc.domain.vocab import (
+    AlertSeverity,
+    CameraKind,
+    HealthState,
+    IncidentStatus,
+    IncidentType,
+    Priority,
+    UnitStatus,
+)
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Agency(Entity):
+    id: str
+    name: str
+    ori: str | None = Field(None, description="NCIC originating agency identifier.")
+
+
+class User(Entity):
+    id: str
+    agency_id: str
+    username: str
+    display_name: str
+    role: Role
+    active: bool = True
+    last_login_at: datetime | None = None
+
+
+class Source(Entity):
+    """A feed: one producer of events, authenticated by its API key."""
+
+    id: str
+    agency_id: str
+    name: str
+    adapter: str = Field(..., description="Feed adapter that parses this source's format.")
+    config: dict[str, Any] = Field(default_factory=dict)
+    key_prefix: str = Field(..., description="Public prefix of the API key, to tell keys apart.")
+    enabled: bool = True
+
+
+class Call(Entity):
+    """A 911 call and the CAD incident it became."""
+
+    agency_id: str
+    call_id: str
+    call_type: IncidentType
+    priority: Priority
+    status: IncidentStatus
+    description: str = ""
+    received_at: datetime
+    updated_at: datetime
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    incident_id: str | None = None
+    units: list[str] = Field(default_factory=list)
+
+
+class Unit(Entity):
+    agency_id: str
+    unit_id: str
+    status: UnitStatus
+    lat: float | None = None
+    lon: float | None = None
+    heading_deg: float | None = None
+    speed_mps: float | None = None
+    incident_id: str | None = None
+    located_at: datetime | None = None
+    updated_at: datetime
+
+
+class Camera(Entity):
+    id: str
+    agency_id: str
+    name: str
+    kind: CameraKind
+    lat: float
+    lon: float
+    heading_deg: float | None = None
+    fov_deg: float | None = None
+    range_m: float | None = None
+    ptz: bool = False
+    mount_height_m: float | None = None
+    status: HealthState = HealthState.UP
+    status_reason: str | None = None
+    status_changed_at: datetime | None = None
+
+
+class Sensor(Entity):
+    id: str
+    agency_id: str
+    kind: str = "acoustic"
+    lat: float
+    lon: float
+    elevation_m: float | None = None
+    last_heartbeat_at: datetime | None = None
+
+
+class Drone(Entity):
+    id: str
+    agency_id: str
+    dock_lat: float | None = None
+    dock_lon: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    altitude_m: float | None = None
+    battery_pct: float | None = None
+    state: str = "docked"
+    incident_id: str | None = None
+    updated_at: datetime | None = None
+
+
+class Alert(Entity):
+    id: str
+    agency_id: str
+    kind: str
+    severity: AlertSeverity
+    title: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+    raised_at: datetime
+    lat: float | None = None
+    lon: float | None = None
+    status: str = "new"
+    outcome: str | None = None
+
+
+class AuditEntry(Entity):
+    """Who did what, when, from where, with what outcome and purpose (CJIS audit content)."""
+
+    seq: int
+    at: datetime
+    user_id: str | None
+    username: str | None
+    agency_id: str | None
+    action: str
+    resource: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+    purpose: str | None = None
+    outcome: str
+    source_ip: str | None = None
+    hash: str

@@ -1,0 +1,103 @@
+"""Interfaces the inner layers need from the outer ones. Storage and the bus implement them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from rtcc.domain.errors import FieldError
+from rtcc.domain.events import Event
+from rtcc.domain.geo import Location
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A validated event ready to be stored."""
+
+    id: str
+    type: str
+    source_id: str
+    agency_id: str
+    occurred_at: datetime
+    received_at: datetime
+    location: Location | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An item that was refused, kept so an operator can see what arrived and why it was refused."""
+
+    received_at: datetime
+    transport: str
+    errors: list[FieldError]
+    raw: str
+    source_id: str | None = None
+    item_index: int | None = None
+
+
+@dataclass(slots=True)
+class AppendResult:
+    accepted: list[tuple[int, str]] = field(default_factory=list)  # (seq, id) of newly stored events
+    duplicates: list[str] = field(default_factory=list)  # ids already stored
+
+
+class IngestStore(Protocol):
+    def append(
+        self, source_id: str | None, events: Sequence[NewEvent], rejects: Sequence[DeadLetter]
+    ) -> AppendResult:
+        """Store new events (ignoring ids already stored), their outbox rows, dead letters and feed
+        counters in one transaction, committed before this returns."""
+        ...
+
+
+class Outbox(Protocol):
+    def pending(self, limit: int) -> list[Event]:
+        """Committed events not yet published, oldest first."""
+        ...
+
+    def mark_published(self, seqs: Sequence[int]) -> None: ...
+
+
+class Subscription(Protocol):
+    lagged: bool
+
+    def __aiter__(self) -> AsyncIterator[Event]: ...
+
+    async def get(self) -> Event: ...
+
+    async def get_many(self, max_items: int) -> list[Event]: ...
+
+    def close(self) -> None: ...
+
+
+class EventBus(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
+    def subscribe(
+        self, patterns: Sequence[str], *, maxsize: int = 10_000, drop_when_full: bool = False
+    ) -> Subscription:
+        """Receive events whose type matches one of the patterns ("unit.location", "unit.*", "*")."""
+        ...
+
+
+class LiveState(Protocol):
+    """Current state of the city, kept by the state projector engine."""
+
+    def apply(self, changes: Sequence[StateChange]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One change to current state: which table-like collection, which key, which fields."""
+
+    kind: str  # call, unit, camera, sensor, drone, alert
+    agency_id: str
+    key: str
+    fields: dict[str, Any]
+    create: bool = False  # insert if missing (otherwise only update an existing row)
+    defaults: dict[str, Any] = field(default_factory=dict)  # set only when the row is created
+    append: dict[str, str] = field(default_factory=dict)  # list fields to add a value to, once
+    guard: str | None = None  # a time field: apply only if not older than what is stored

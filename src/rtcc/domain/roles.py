@@ -1,0 +1,99 @@
+"""Roles and what each may do. Least privilege: a role has only the permissions listed here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    OPERATOR = "operator"
+    OFFICER = "officer"
+    ANALYST = "analyst"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    LIVE_READ = "live:read"  # live picture: calls, units, cameras, sensors, drones, alerts
+    EVENTS_READ = "events:read"  # the raw event history (investigations)
+    ALPR_READ = "alpr:read"
+    GUNSHOT_READ = "gunshot:read"
+    FEEDS_READ = "feeds:read"  # feed status and dead letters
+    FEEDS_MANAGE = "feeds:manage"  # create sources and rotate their keys
+    USERS_MANAGE = "users:manage"
+    AUDIT_READ = "audit:read"
+
+
+P = Permission
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset({P.LIVE_READ, P.EVENTS_READ, P.FEEDS_READ, P.FEEDS_MANAGE, P.USERS_MANAGE}),
+    Role.SUPERVISOR: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.FEEDS_READ}),
+    Role.OPERATOR: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.FEEDS_READ}),
+    Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ}),
+    Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ}),
+    Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ}),
+}
+
+# What each role receives over the live WebSocket, by event-type prefix. Explicit, like the matrix above:
+# an officer in the field does not receive every plate read in the city, and an auditor no live data.
+WS_TOPICS: dict[Role, tuple[str, ...]] = {
+    Role.ADMIN: ("camera.", "sensor.", "alert.", "unit.", "call.", "incident.", "drone."),
+    Role.SUPERVISOR: (
+        "call.",
+        "incident.",
+        "unit.",
+        "camera.",
+        "alpr.",
+        "gunshot.",
+        "sensor.",
+        "drone.",
+        "alert.",
+    ),
+    Role.OPERATOR: (
+        "call.",
+        "incident.",
+        "unit.",
+        "camera.",
+        "alpr.",
+        "gunshot.",
+        "sensor.",
+        "drone.",
+        "alert.",
+    ),
+    Role.OFFICER: ("call.", "incident.", "unit.", "camera.", "drone.", "alert."),
+    Role.ANALYST: (
+        "call.",
+        "incident.",
+        "unit.",
+        "camera.",
+        "alpr.",
+        "gunshot.",
+        "sensor.",
+        "drone.",
+        "alert.",
+    ),
+    Role.AUDITOR: (),
+}
+
+# Which permission reading each event type's history needs.
+EVENT_TYPE_PERMISSION: dict[str, Permission] = {"alpr.": P.ALPR_READ, "gunshot.": P.GUNSHOT_READ}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]
+
+
+def may_receive(role: Role, event_type: str) -> bool:
+    return event_type.startswith(WS_TOPICS[role])
+
+
+def may_read_type(role: Role, event_type: str) -> bool:
+    """Whether the role may read stored events of this type through the history API."""
+    if not can(role, P.EVENTS_READ):
+        return False
+    for prefix, perm in EVENT_TYPE_PERMISSION.items():
+        if event_type.startswith(prefix):
+            return can(role, perm)
+    return True

@@ -1,0 +1,46 @@
+"""Raises an alert when a camera goes down and when it comes back, so operators know what they cannot see."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rtcc.domain.events import Event
+from rtcc.domain.ports import EventBus
+
+Emit = Callable[[list[dict[str, Any]]], Awaitable[Any]]
+
+
+def alert_for(event: Event) -> dict[str, Any] | None:
+    """The alert event (as a native envelope) that a camera status change raises."""
+    if event.type != "camera.status":
+        return None
+    p = event.payload
+    down = p["status"] == "down"
+    reason = f": {p['reason']}" if p.get("reason") else ""
+    return {
+        "id": f"alert-{event.id}",
+        "type": "alert.raised",
+        "occurred_at": event.occurred_at.isoformat(),
+        "location": event.location.model_dump(mode="json", exclude_none=True) if event.location else None,
+        "payload": {
+            "alert_id": f"cam-{event.seq}",
+            "kind": "camera.down" if down else "camera.up",
+            "severity": "low" if down else "info",
+            "title": f"Camera {p['camera_id']} {'down' if down else 'back up'}{reason}",
+            "detail": {"camera_id": p["camera_id"], "event_id": event.id, "agency_id": event.agency_id},
+        },
+    }
+
+
+class CameraAlertEngine:
+    def __init__(self, bus: EventBus, emit: Emit):
+        self.sub = bus.subscribe(["camera.status"], maxsize=5000)
+        self.emit = emit
+
+    async def run(self) -> None:
+        while True:
+            event = await self.sub.get()
+            alert = alert_for(event)
+            if alert is not None:
+                await self.emit([alert])

@@ -1,0 +1,1 @@
+"""Feed ingest: adapters turn outside formats into events; the pipeline validates, stores and relays them."""

@@ -1,0 +1,49 @@
+"""The `rtcc` command: operational commands plus `serve` and `demo`, which need the whole wiring."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from rtcc.app import create_app
+from rtcc.cli import accounts, feeds
+from rtcc.cli.common import load_settings
+
+cli = typer.Typer(
+    name="rtcc",
+    help="OpenRTCC: an open Real-Time Crime Center hub.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+cli.command()(accounts.migrate)
+cli.command()(feeds.status)
+cli.command()(feeds.replay)
+cli.add_typer(feeds.deadletter_app, name="deadletter")
+cli.add_typer(feeds.source_app, name="source")
+cli.add_typer(accounts.agency_app, name="agency")
+cli.add_typer(accounts.user_app, name="user")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default RTCC_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default RTCC_PORT).")] = None,
+) -> None:
+    """Run the server: API, WebSocket, ingest and engines."""
+    settings = load_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+def run() -> None:
+    from rtcc import demo
+
+    demo.register(cli)
+    cli()

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core on SQLite (WAL) or PostgreSQL through one code path."""

@@ -1,0 +1,224 @@
+"""Agencies, users, sign-in sessions and feed sources with their API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+
+from rtcc.domain.entities import Agency, Source, User
+from rtcc.domain.roles import Role
+from rtcc.storage.db import Database
+from rtcc.storage.tables import agencies, sessions, sources, users
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a failed sign-in for an unknown user as slow as for a known one.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+API_KEY_PREFIX = "rtcc"
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    token_hash: str
+    user: User
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class Accounts:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # ---- agencies and users ---------------------------------------------------------------------------
+    def create_agency(self, name: str, *, agency_id: str | None = None, ori: str | None = None) -> Agency:
+        row = {"id": agency_id or uuid.uuid4().hex[:12], "name": name, "ori": ori, "created_at": now_utc()}
+        with self.db.write() as conn:
+            conn.execute(agencies.insert().values(**row))
+        return Agency.model_validate(row)
+
+    def get_agency(self, agency_id: str) -> Agency | None:
+        with self.db.read() as conn:
+            r = conn.execute(select(agencies).where(agencies.c.id == agency_id)).first()
+        return Agency.model_validate(r) if r else None
+
+    def list_agencies(self) -> list[Agency]:
+        with self.db.read() as conn:
+            return [
+                Agency.model_validate(r) for r in conn.execute(select(agencies).order_by(agencies.c.name))
+            ]
+
+    def create_user(
+        self, agency_id: str, username: str, password: str, role: Role, *, display_name: str | None = None
+    ) -> User:
+        row = {
+            "id": uuid.uuid4().hex,
+            "agency_id": agency_id,
+            "username": username,
+            "display_name": display_name or username,
+            "password_hash": _hasher.hash(password),
+            "role": role.value,
+            "active": True,
+            "created_at": now_utc(),
+        }
+        with self.db.write() as conn:
+            conn.execute(users.insert().values(**row))
+        return User.model_validate(row)
+
+    def set_password(self, username: str, password: str) -> bool:
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password))
+            )
+        return bool(res.rowcount)
+
+    def get_user(self, username: str) -> User | None:
+        with self.db.read() as conn:
+            r = conn.execute(select(users).where(users.c.username == username)).first()
+        return User.model_validate(r) if r else None
+
+    def list_users(self) -> list[User]:
+        with self.db.read() as conn:
+            return [User.model_validate(r) for r in conn.execute(select(users).order_by(users.c.username))]
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user if the password is right and the account active; None otherwise."""
+        with self.db.read() as conn:
+            r = conn.execute(select(users).where(users.c.username == username)).first()
+        try:
+            _hasher.verify(r.password_hash if r else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if r is None or not r.active:
+            return None
+        with self.db.write() as conn:
+            conn.execute(update(users).where(users.c.id == r.id).values(last_login_at=now_utc()))
+        return User.model_validate(r)
+
+    # ---- sessions ----------------------------------------------------------------------------------------
+    def start_session(self, user: User, source_ip: str | None) -> str:
+        token = secrets.token_urlsafe(32)
+        now = now_utc()
+        with self.db.write() as conn:
+            conn.execute(
+                sessions.insert().values(
+                    token_hash=_sha256(token),
+                    user_id=user.id,
+                    created_at=now,
+                    last_seen_at=now,
+                    source_ip=source_ip,
+                )
+            )
+        return token
+
+    def resume_session(self, token: str, *, idle: timedelta, max_age: timedelta) -> SessionInfo | None:
+        """The session for a token if it is still live; touches it. Ends it when idle or too old."""
+        token_hash = _sha256(token)
+        with self.db.read() as conn:
+            r = conn.execute(
+                select(sessions, users)
+                .join(users, users.c.id == sessions.c.user_id)
+                .where(sessions.c.token_hash == token_hash)
+            ).first()
+        if r is None or r.ended_at is not None or not r.active:
+            return None
+        now = now_utc()
+        if now - r.last_seen_at > idle or now - r.created_at > max_age:
+            self.end_session(token_hash)
+            return None
+        # Touch at most every few seconds: a busy console should not write on every request.
+        if now - r.last_seen_at > timedelta(seconds=5):
+            with self.db.write() as conn:
+                conn.execute(
+                    update(sessions).where(sessions.c.token_hash == token_hash).values(last_seen_at=now)
+                )
+        user = User(
+            id=r.user_id,
+            agency_id=r.agency_id,
+            username=r.username,
+            display_name=r.display_name,
+            role=Role(r.role),
+            active=r.active,
+            last_login_at=r.last_login_at,
+        )
+        return SessionInfo(token_hash, user, r.created_at, now)
+
+    def end_session(self, token_hash: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                update(sessions).where(sessions.c.token_hash == token_hash).values(ended_at=now_utc())
+            )
+
+    # ---- sources and their API keys ------------------------------------------------------------------
+    def create_source(
+        self, agency_id: str, name: str, adapter: str, config: dict[str, Any] | None = None
+    ) -> tuple[Source, str]:
+        """Create a feed source. Returns it and its API key, which is shown once and stored only hashed."""
+        key_prefix = secrets.token_hex(4)
+        api_key = f"{API_KEY_PREFIX}_{key_prefix}_{secrets.token_urlsafe(32)}"
+        row = {
+            "id": uuid.uuid4().hex[:16],
+            "agency_id": agency_id,
+            "name": name,
+            "adapter": adapter,
+            "config": config or {},
+            "key_prefix": key_prefix,
+            "key_hash": _sha256(api_key),
+            "enabled": True,
+            "created_at": now_utc(),
+        }
+        with self.db.write() as conn:
+            conn.execute(sources.insert().values(**row))
+        return Source.model_validate(row), api_key
+
+    def rotate_key(self, source_id: str) -> str:
+        """Give a source a new API key; the old one stops working at once."""
+        key_prefix = secrets.token_hex(4)
+        api_key = f"{API_KEY_PREFIX}_{key_prefix}_{secrets.token_urlsafe(32)}"
+        with self.db.write() as conn:
+            conn.execute(
+                update(sources)
+                .where(sources.c.id == source_id)
+                .values(key_prefix=key_prefix, key_hash=_sha256(api_key))
+            )
+        return api_key
+
+    def source_for_key(self, api_key: str) -> Source | None:
+        parts = api_key.split("_")
+        if len(parts) < 3 or parts[0] != API_KEY_PREFIX:
+            return None
+        with self.db.read() as conn:
+            r = conn.execute(select(sources).where(sources.c.key_prefix == parts[1])).first()
+        if r is None or not r.enabled or not hmac.compare_digest(r.key_hash, _sha256(api_key)):
+            return None
+        return Source.model_validate(r)
+
+    def get_source(self, source_id: str) -> Source | None:
+        with self.db.read() as conn:
+            r = conn.execute(select(sources).where(sources.c.id == source_id)).first()
+        return Source.model_validate(r) if r else None
+
+    def source_by_name(self, name: str) -> Source | None:
+        with self.db.read() as conn:
+            r = conn.execute(select(sources).where(sources.c.name == name)).first()
+        return Source.model_validate(r) if r else None
+
+    def list_sources(self) -> list[Source]:
+        with self.db.read() as conn:
+            return [Source.model_validate(r) for r in conn.execute(select(sources).order_by(sources.c.name))]

@@ -1,0 +1,242 @@
+"""The event log: idempotent appends with a transactional outbox, dead letters and feed counters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rtcc.domain.events import Event
+from rtcc.domain.geo import Location
+from rtcc.domain.ports import AppendResult, DeadLetter, NewEvent
+from rtcc.storage.db import Database
+from rtcc.storage.tables import dead_letters, events, feed_counters, outbox
+
+# Dead letters keep what arrived so it can be inspected and replayed, within reason.
+MAX_RAW_CHARS = 64_000
+
+
+@dataclass(frozen=True)
+class DeadLetterRecord:
+    id: int
+    received_at: datetime
+    source_id: str | None
+    transport: str
+    item_index: int | None
+    errors: list[dict[str, str]]
+    raw: str
+
+
+@dataclass(frozen=True)
+class FeedCounts:
+    source_id: str
+    accepted: int
+    rejected: int
+    duplicates: int
+    last_received_at: datetime | None
+
+    @property
+    def arrived(self) -> int:
+        return self.accepted + self.rejected + self.duplicates
+
+
+class SqlEventStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self._insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(events)
+
+    # ---- writing -------------------------------------------------------------------------------------
+    def append(
+        self, source_id: str | None, new: Sequence[NewEvent], rejects: Sequence[DeadLetter]
+    ) -> AppendResult:
+        result = AppendResult()
+        rows = [_event_row(e) for e in new]
+        with self.db.write() as conn:
+            if rows:
+                stmt = self._insert.on_conflict_do_nothing(index_elements=["source_id", "id"]).returning(
+                    events.c.seq, events.c.id, sort_by_parameter_order=True
+                )
+                inserted = [(int(r.seq), str(r.id)) for r in conn.execute(stmt, rows)]
+                result.accepted = inserted
+                if inserted:
+                    conn.execute(insert(outbox), [{"seq": seq} for seq, _ in inserted])
+                stored = {i for _, i in inserted}
+                result.duplicates = [e.id for e in new if e.id not in stored]
+            if rejects:
+                conn.execute(insert(dead_letters), [_dead_letter_row(d) for d in rejects])
+            if source_id is not None:
+                self._count(conn, source_id, len(result.accepted), len(rejects), len(result.duplicates))
+        return result
+
+    def record_dead_letters(self, rejects: Sequence[DeadLetter]) -> None:
+        """Dead letters from outside any batch (unknown API key, unreadable body)."""
+        self.append(None, (), rejects)
+
+    def _count(self, conn: Connection, source_id: str, accepted: int, rejected: int, duplicates: int) -> None:
+        ins = (sqlite.insert if self.db.is_sqlite else postgresql.insert)(feed_counters).values(
+            source_id=source_id,
+            accepted=accepted,
+            rejected=rejected,
+            duplicates=duplicates,
+            last_received_at=_utcnow(),
+        )
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=["source_id"],
+                set_={
+                    "accepted": feed_counters.c.accepted + ins.excluded.accepted,
+                    "rejected": feed_counters.c.rejected + ins.excluded.rejected,
+                    "duplicates": feed_counters.c.duplicates + ins.excluded.duplicates,
+                    "last_received_at": ins.excluded.last_received_at,
+                },
+            )
+        )
+
+    # ---- the outbox -------------------------------------------------------------------------------------
+    def pending(self, limit: int) -> list[Event]:
+        q = select(events).join(outbox, outbox.c.seq == events.c.seq).order_by(events.c.seq).limit(limit)
+        with self.db.read() as conn:
+            return [row_to_event(r) for r in conn.execute(q)]
+
+    def mark_published(self, seqs: Sequence[int]) -> None:
+        if not seqs:
+            return
+        with self.db.write() as conn:
+            conn.execute(delete(outbox).where(outbox.c.seq.in_(list(seqs))))
+
+    # ---- reading ------------------------------------------------------------------------------------------
+    def query(
+        self,
+        *,
+        types: Sequence[str] = (),
+        type_prefixes: Sequence[str] = (),
+        source_id: str | None = None,
+        after_seq: int | None = None,
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
+        limit: int = 100,
+        newest_first: bool = False,
+    ) -> list[Event]:
+        q = select(events)
+        if types:
+            q = q.where(events.c.type.in_(list(types)))
+        if type_prefixes:
+            q = q.where(or_(*(events.c.type.startswith(p) for p in type_prefixes)))
+        if source_id:
+            q = q.where(events.c.source_id == source_id)
+        if after_seq is not None:
+            q = q.where(events.c.seq > after_seq)
+        if occurred_from is not None:
+            q = q.where(events.c.occurred_at >= occurred_from)
+        if occurred_to is not None:
+            q = q.where(events.c.occurred_at < occurred_to)
+        q = q.order_by(events.c.seq.desc() if newest_first else events.c.seq).limit(limit)
+        with self.db.read() as conn:
+            return [row_to_event(r) for r in conn.execute(q)]
+
+    def count(self, *, types: Sequence[str] = ()) -> int:
+        q = select(func.count()).select_from(events)
+        if types:
+            q = q.where(events.c.type.in_(list(types)))
+        with self.db.read() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def count_by_type(self) -> dict[str, int]:
+        q = select(events.c.type, func.count()).group_by(events.c.type)
+        with self.db.read() as conn:
+            return {str(t): int(n) for t, n in conn.execute(q)}
+
+    def last_seq(self) -> int:
+        with self.db.read() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one())
+
+    def dead_letters(
+        self,
+        *,
+        source_id: str | None = None,
+        source_ids: Sequence[str] | None = None,
+        unowned: bool = True,
+        limit: int = 100,
+    ) -> list[DeadLetterRecord]:
+        """Most recent first. ``source_ids`` limits to those sources (plus, with ``unowned``, the ones
+        refused before a source was known)."""
+        q = select(dead_letters).order_by(dead_letters.c.id.desc()).limit(limit)
+        if source_id:
+            q = q.where(dead_letters.c.source_id == source_id)
+        if source_ids is not None:
+            cond = dead_letters.c.source_id.in_(list(source_ids))
+            q = q.where(or_(cond, dead_letters.c.source_id.is_(None)) if unowned else cond)
+        with self.db.read() as conn:
+            return [
+                DeadLetterRecord(
+                    id=r.id,
+                    received_at=r.received_at,
+                    source_id=r.source_id,
+                    transport=r.transport,
+                    item_index=r.item_index,
+                    errors=list(r.errors),
+                    raw=r.raw,
+                )
+                for r in conn.execute(q)
+            ]
+
+    def dead_letter_count(self) -> int:
+        with self.db.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(dead_letters)).scalar_one())
+
+    def feed_counts(self) -> list[FeedCounts]:
+        with self.db.read() as conn:
+            return [
+                FeedCounts(r.source_id, r.accepted, r.rejected, r.duplicates, r.last_received_at)
+                for r in conn.execute(select(feed_counters).order_by(feed_counters.c.source_id))
+            ]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _event_row(e: NewEvent) -> dict[str, Any]:
+    loc = e.location
+    return {
+        "id": e.id,
+        "source_id": e.source_id,
+        "agency_id": e.agency_id,
+        "type": e.type,
+        "occurred_at": e.occurred_at,
+        "received_at": e.received_at,
+        "lat": loc.lat if loc else None,
+        "lon": loc.lon if loc else None,
+        "location": loc.model_dump(mode="json", exclude_none=True) if loc else None,
+        "payload": e.payload,
+    }
+
+
+def _dead_letter_row(d: DeadLetter) -> dict[str, Any]:
+    raw = d.raw if len(d.raw) <= MAX_RAW_CHARS else d.raw[:MAX_RAW_CHARS] + "…[truncated]"
+    return {
+        "received_at": d.received_at,
+        "source_id": d.source_id,
+        "transport": d.transport,
+        "item_index": d.item_index,
+        "errors": [e.model_dump() for e in d.errors],
+        "raw": raw,
+    }
+
+
+def row_to_event(r: Row[Any]) -> Event:
+    return Event(
+        seq=r.seq,
+        id=r.id,
+        type=r.type,
+        source_id=r.source_id,
+        agency_id=r.agency_id,
+        occurred_at=r.occurred_at,
+        received_at=r.received_at,
+        location=Location.model_validate(r.location) if r.location else None,
+        payload=r.payload,
+    )

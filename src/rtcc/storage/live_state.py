@@ -1,0 +1,106 @@
+"""Current state of the city (calls, units, cameras, sensors, drones, alerts), kept by the projector."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, or_, select, update
+
+from rtcc.domain.entities import Alert, Call, Camera, Drone, Sensor, Unit
+from rtcc.domain.ports import StateChange
+from rtcc.storage.db import Database
+from rtcc.storage.tables import alerts, calls, cameras, drones, sensors, units
+
+# kind -> (table, key column); rows keyed by agency as well when the table has it in its key.
+TABLES: dict[str, tuple[Table, str, bool]] = {
+    "call": (calls, "call_id", True),
+    "unit": (units, "unit_id", True),
+    "camera": (cameras, "id", False),
+    "sensor": (sensors, "id", False),
+    "drone": (drones, "id", False),
+    "alert": (alerts, "id", False),
+}
+
+
+class SqlLiveState:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def apply(self, changes: Sequence[StateChange]) -> None:
+        if not changes:
+            return
+        with self.db.write() as conn:
+            for ch in changes:
+                self._apply_one(conn, ch)
+
+    def _apply_one(self, conn: Connection, ch: StateChange) -> None:
+        table, key_col, agency_keyed = TABLES[ch.kind]
+        where = table.c[key_col] == ch.key
+        if agency_keyed:
+            where = and_(where, table.c.agency_id == ch.agency_id)
+        current = conn.execute(select(table).where(where)).first()
+        if current is None:
+            if ch.create:
+                row: dict[str, Any] = {key_col: ch.key, "agency_id": ch.agency_id, **ch.defaults, **ch.fields}
+                for name, value in ch.append.items():
+                    row[name] = [value]
+                conn.execute(table.insert().values(**row))
+            return
+        values = dict(ch.fields)
+        for name, value in ch.append.items():
+            existing = list(getattr(current, name) or [])
+            if value not in existing:
+                values[name] = [*existing, value]
+        if not values:
+            return
+        stmt = update(table).where(where)
+        if ch.guard is not None and ch.guard in ch.fields:
+            col = table.c[ch.guard]
+            stmt = stmt.where(or_(col.is_(None), col <= ch.fields[ch.guard]))
+        conn.execute(stmt.values(**values))
+
+    # ---- reading ---------------------------------------------------------------------------------------
+    def _rows(self, table: Table, order: Any, agency_id: str | None, limit: int) -> list[Any]:
+        q = select(table).order_by(order).limit(limit)
+        if agency_id is not None:
+            q = q.where(table.c.agency_id == agency_id)
+        with self.db.read() as conn:
+            return list(conn.execute(q))
+
+    def calls(self, *, agency_id: str | None = None, open_only: bool = False, limit: int = 500) -> list[Call]:
+        q = select(calls).order_by(calls.c.received_at.desc()).limit(limit)
+        if agency_id is not None:
+            q = q.where(calls.c.agency_id == agency_id)
+        if open_only:
+            q = q.where(calls.c.status != "cleared")
+        with self.db.read() as conn:
+            return [Call.model_validate(r) for r in conn.execute(q)]
+
+    def units(self, *, agency_id: str | None = None, limit: int = 5000) -> list[Unit]:
+        return [Unit.model_validate(r) for r in self._rows(units, units.c.unit_id, agency_id, limit)]
+
+    def cameras(self, *, agency_id: str | None = None, limit: int = 250_000) -> list[Camera]:
+        return [Camera.model_validate(r) for r in self._rows(cameras, cameras.c.id, agency_id, limit)]
+
+    def sensors(self, *, agency_id: str | None = None, limit: int = 50_000) -> list[Sensor]:
+        return [Sensor.model_validate(r) for r in self._rows(sensors, sensors.c.id, agency_id, limit)]
+
+    def drones(self, *, agency_id: str | None = None, limit: int = 1000) -> list[Drone]:
+        return [Drone.model_validate(r) for r in self._rows(drones, drones.c.id, agency_id, limit)]
+
+    def alerts(self, *, agency_id: str | None = None, limit: int = 500) -> list[Alert]:
+        return [
+            Alert.model_validate(r) for r in self._rows(alerts, alerts.c.raised_at.desc(), agency_id, limit)
+        ]
+
+    # ---- registry (static things the feeds then report on) -------------------------------------------------
+    def register(self, kind: str, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert or replace registry rows (cameras, sensors, drones). Returns how many."""
+        table, key_col, _ = TABLES[kind]
+        with self.db.write() as conn:
+            for row in rows:
+                conn.execute(table.delete().where(table.c[key_col] == row[key_col]))
+            if rows:
+                conn.execute(table.insert(), list(rows))
+        return len(rows)
