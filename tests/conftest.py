@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from rtcc.app import create_app
 from rtcc.config import Settings
 from rtcc.domain.roles import Role
-from rtcc.storage.accounts import Accounts
+from rtcc.storage.accounts import Accounts, hash_password
 from rtcc.storage.db import Database, upgrade
 from rtcc.storage.tables import metadata
 
@@ -106,14 +106,19 @@ class World:
     source_ids: dict[str, str]
 
 
+@pytest.fixture(scope="session")
+def test_password_hash() -> str:
+    return hash_password(TEST_PASSWORD)
+
+
 @pytest.fixture
-def world(db: Database) -> World:
+def world(db: Database, test_password_hash: str) -> World:
     accounts = Accounts(db)
     agency = accounts.create_agency("Columbus Division of Police", agency_id="cpd", ori="OH0250300")
     other = accounts.create_agency("Franklin County Sheriff", agency_id="fcso")
     for role in Role:
-        accounts.create_user(agency.id, role.value, TEST_PASSWORD, role)
-    accounts.create_user(other.id, "other-operator", TEST_PASSWORD, Role.OPERATOR)
+        accounts.create_user(agency.id, role.value, None, role, password_hash=test_password_hash)
+    accounts.create_user(other.id, "other-operator", None, Role.OPERATOR, password_hash=test_password_hash)
     keys, ids = {}, {}
     for name, adapter in (("cad", "native"), ("avl", "avl"), ("alpr", "alpr"), ("sensors", "acoustic")):
         source, key = accounts.create_source(agency.id, name, adapter)

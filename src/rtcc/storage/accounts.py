@@ -30,6 +30,10 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -65,14 +69,28 @@ class Accounts:
             ]
 
     def create_user(
-        self, agency_id: str, username: str, password: str, role: Role, *, display_name: str | None = None
+        self,
+        agency_id: str,
+        username: str,
+        password: str | None,
+        role: Role,
+        *,
+        display_name: str | None = None,
+        password_hash: str | None = None,
     ) -> User:
+        """Create a user from a password, or from an argon2 hash carried over from another system."""
+        if password_hash is None:
+            if not password:
+                raise ValueError("password: required")
+            password_hash = _hasher.hash(password)
+        elif not password_hash.startswith("$argon2"):
+            raise ValueError("password_hash: only argon2 hashes are accepted")
         row = {
             "id": uuid.uuid4().hex,
             "agency_id": agency_id,
             "username": username,
             "display_name": display_name or username,
-            "password_hash": _hasher.hash(password),
+            "password_hash": password_hash,
             "role": role.value,
             "active": True,
             "created_at": now_utc(),
