@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from rtcc import demo
 from rtcc.app import create_app
-from rtcc.cli import accounts, feeds
+from rtcc.cli import accounts, feeds, simulate
 from rtcc.cli.common import load_settings
 
 cli = typer.Typer(
@@ -20,6 +21,8 @@ cli = typer.Typer(
 cli.command()(accounts.migrate)
 cli.command()(feeds.status)
 cli.command()(feeds.replay)
+cli.command()(simulate.simulate)
+cli.command()(demo.demo)
 cli.add_typer(feeds.deadletter_app, name="deadletter")
 cli.add_typer(feeds.source_app, name="source")
 cli.add_typer(accounts.agency_app, name="agency")
@@ -43,7 +46,4 @@ def serve(
 
 
 def run() -> None:
-    from rtcc import demo
-
-    demo.register(cli)
     cli()

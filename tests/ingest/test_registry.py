@@ -95,5 +95,5 @@ def test_a_broken_outside_adapter_does_not_take_the_others_down(tmp_path: Path) 
 
 
 def test_unknown_adapter_names_list_the_installed_ones() -> None:
-    with pytest.raises(KeyError, match="installed: .*native"):
+    with pytest.raises(KeyError, match=r"installed: .*native"):
         AdapterRegistry.discover().get("teletype")

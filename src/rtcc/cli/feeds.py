@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,10 +49,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         print_json({"feeds": rows, "events_by_type": by_type, "dead_letters": store.dead_letter_count()})
         return
     table = Table(title="Feeds")
-    for col in ("source", "adapter", "arrived", "accepted", "rejected", "duplicates", "last received"):
-        table.add_column(
-            col, justify="right" if col in ("arrived", "accepted", "rejected", "duplicates") else "left"
-        )
+    for col in ("source", "adapter", "arrived", "accepted", "rejected", "duplicates", "last data"):
+        numeric = col in ("arrived", "accepted", "rejected", "duplicates")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
     for r in rows:
         table.add_row(
             str(r["source"]),
@@ -60,7 +60,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
             f"{r['accepted']:,}",
             f"{r['rejected']:,}",
             f"{r['duplicates']:,}",
-            str(r["last_received_at"] or "never"),
+            _ago(r["last_received_at"]),
         )
     console.print(table)
     types = Table(title="Stored events by type")
@@ -69,6 +69,13 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     for t, n in sorted(by_type.items()):
         types.add_row(t, f"{n:,}")
     console.print(types)
+
+
+def _ago(iso: object) -> str:
+    if not iso:
+        return "never"
+    seconds = (datetime.now(UTC) - datetime.fromisoformat(str(iso))).total_seconds()
+    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
 
 
 @deadletter_app.command("list")

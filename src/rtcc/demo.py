@@ -1,0 +1,131 @@
+"""`rtcc demo`: the whole hub on one machine, fed by the simulated city, ready to try in a browser."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from datetime import timedelta
+from typing import Annotated, Any
+
+import httpx
+import structlog
+import typer
+import uvicorn
+
+from rtcc.app import create_app
+from rtcc.cli.city import DriveStats, drive, ensure_agency, ensure_sources, live_start, register_city
+from rtcc.cli.common import console, err_console, load_settings, open_database
+from rtcc.config import Mode, Settings
+from rtcc.domain.roles import Role
+from rtcc.sim import CitySimulator
+from rtcc.storage.accounts import Accounts
+from rtcc.storage.live_state import SqlLiveState
+
+log = structlog.get_logger(__name__)
+
+WARM_UP_S = 20 * 60
+DEMO_USERS = (
+    ("admin", Role.ADMIN),
+    ("operator", Role.OPERATOR),
+    ("officer", Role.OFFICER),
+    ("analyst", Role.ANALYST),
+)
+
+
+def prepare(
+    settings: Settings, seed: int, scale: float
+) -> tuple[CitySimulator, dict[str, str], dict[str, str]]:
+    """Migrate, seed the demo agency, its users (new one-time passwords) and its feeds (new keys)."""
+    db = open_database(settings)
+    accounts = Accounts(db)
+    agency_id = ensure_agency(accounts)
+    passwords = {}
+    for username, role in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        if accounts.get_user(username) is None:
+            accounts.create_user(agency_id, username, password, role)
+        else:
+            accounts.set_password(username, password)
+        passwords[username] = password
+    keys = {feed: key for feed, (_, key) in ensure_sources(accounts, agency_id, rotate=True).items() if key}
+    # The city has been running for a while: the first moments replay its recent past, so the picture is
+    # full (open calls, units on patrol) from the first screen.
+    start = live_start(settings.sim_speed, None) - timedelta(seconds=WARM_UP_S)
+    sim = CitySimulator(seed=seed, start=start, scale=scale)
+    register_city(SqlLiveState(db), sim, agency_id)
+    db.dispose()
+    return sim, passwords, keys
+
+
+async def serve_with_city(
+    settings: Settings, sim: CitySimulator, keys: dict[str, str], on_ready: Any
+) -> None:
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    )
+    base = f"http://{settings.host}:{settings.port}"
+    stats = DriveStats()
+
+    async def run_city() -> None:
+        while not server.started:  # noqa: ASYNC110  (uvicorn exposes only a flag)
+            await asyncio.sleep(0.05)
+        on_ready()
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+            async def send(feed: str, items: list[dict[str, Any]]) -> None:
+                # The simulator is a feed like any other: it goes through HTTP ingest with its own key.
+                try:
+                    resp = await client.post("/api/v1/ingest", json=items, headers={"X-API-Key": keys[feed]})
+                    if resp.status_code != 200 or resp.json()["rejected"]:
+                        log.warning(
+                            "simulated_batch_refused",
+                            feed=feed,
+                            status=resp.status_code,
+                            body=resp.text[:300],
+                        )
+                except httpx.HTTPError as exc:
+                    log.warning("simulated_batch_failed", feed=feed, error=str(exc))
+
+            await drive(sim, send, speed=settings.sim_speed, warm_up_s=WARM_UP_S, stats=stats)
+
+    city = asyncio.create_task(run_city())
+    try:
+        await server.serve()
+    finally:
+        city.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await city
+    console.print("stopped; sent " + ", ".join(f"{f} {n:,}" for f, n in sorted(stats.sent.items())))
+
+
+def demo(
+    seed: Annotated[int | None, typer.Option(help="Simulator seed (default RTCC_SIM_SEED).")] = None,
+    scale: Annotated[float | None, typer.Option(help="City size (default RTCC_SIM_SCALE).")] = None,
+) -> None:
+    """Migrate, seed a fictional city, start the server and the simulator. Ctrl-C stops both."""
+    settings = load_settings()
+    if settings.mode is not Mode.DEMO:
+        err_console.print(
+            "[red]rtcc demo runs only with RTCC_MODE=demo (it creates accounts and fictional data)[/red]"
+        )
+        raise typer.Exit(2)
+    sim, passwords, keys = prepare(
+        settings, seed if seed is not None else settings.sim_seed, scale or settings.sim_scale
+    )
+
+    def banner() -> None:
+        console.rule("[bold]OpenRTCC demo")
+        console.print(f"Console:  http://{settings.host}:{settings.port}   (API reference at /docs)")
+        console.print(f"Database: {settings.database_url}")
+        for username, _ in DEMO_USERS:
+            console.print(
+                f"  sign in as [bold]{username}[/bold] with one-time password [bold]{passwords[username]}[/bold]"
+            )
+        console.print(
+            "Feeds: the simulated city of Columbus, Ohio (OpenStreetMap data, ODbL). `rtcc status` shows them."
+        )
+        console.print("Press Ctrl-C to stop.")
+        console.rule()
+
+    asyncio.run(serve_with_city(settings, sim, keys, banner))
