@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 import aiomqtt
 import orjson
@@ -22,12 +23,10 @@ def pulse(sensor: str, t_ns: int) -> dict[str, object]:
     return {"sensor_id": sensor, "t_ns": t_ns, "lat": 39.96, "lon": -82.99, "snr": 20}
 
 
-async def wait_for(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.05)
+async def wait_for(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(10):
+        while not check():
+            await asyncio.sleep(0.05)
 
 
 def test_sensor_messages_good_and_bad(db: Database, world: World) -> None:
@@ -52,9 +51,17 @@ def test_sensor_messages_good_and_bad(db: Database, world: World) -> None:
             async with aiomqtt.Client("127.0.0.1", 1883) as pub:
                 t = 1_763_755_200_000_000_000
                 await pub.publish(f"{prefix}/sensors", orjson.dumps(pulse("S1", t)), qos=1)
-                await pub.publish(f"{prefix}/sensors", orjson.dumps([pulse("S2", t + 1_000_000), pulse("S3", t + 2_000_000)]), qos=1)
+                await pub.publish(
+                    f"{prefix}/sensors",
+                    orjson.dumps([pulse("S2", t + 1_000_000), pulse("S3", t + 2_000_000)]),
+                    qos=1,
+                )
                 await pub.publish(f"{prefix}/sensors", b"{not json", qos=1)
-                await pub.publish(f"{prefix}/sensors", orjson.dumps({"sensor_id": "S4", "t": "noon", "lat": 39.9, "lon": -83.0}), qos=1)
+                await pub.publish(
+                    f"{prefix}/sensors",
+                    orjson.dumps({"sensor_id": "S4", "t": "noon", "lat": 39.9, "lon": -83.0}),
+                    qos=1,
+                )
                 await pub.publish(f"{prefix}/nosuchsource", orjson.dumps(pulse("S5", t)), qos=1)
                 await pub.publish(f"{prefix}/sensors", b"[" + b"1," * 6000 + b"1]", qos=1)  # over 10 kB
             await wait_for(lambda: mqtt.received >= 6)

@@ -60,7 +60,9 @@ def batch(n: int, size: int) -> list[dict[str, object]]:
     ]
 
 
-def test_acknowledged_events_survive_sigkill_exactly_once(database_url: str, world: World, db: Database, tmp_path: Path) -> None:
+def test_acknowledged_events_survive_sigkill_exactly_once(
+    database_url: str, world: World, db: Database, tmp_path: Path
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/v1/ingest"
     key = {"X-API-Key": world.keys["cad"]}

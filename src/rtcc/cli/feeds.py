@@ -100,21 +100,20 @@ def deadletter_list(
     if as_json:
         print_json([{**d.__dict__, "source": names.get(d.source_id or "")} for d in letters])
         return
-    table = Table(title=f"Dead letters (latest {len(letters)})")
-    for col in ("id", "received", "source", "transport", "item", "errors", "raw"):
-        table.add_column(col)
+    if not letters:
+        console.print("no dead letters")
+        return
+    # One block per refusal rather than a table: reasons and raw items are long and must stay readable.
     for d in letters:
-        errors = "; ".join(f"{e['field']}: {e['reason']}" for e in d.errors)
-        table.add_row(
-            str(d.id),
-            d.received_at.isoformat(timespec="seconds"),
-            names.get(d.source_id or "", "(unknown)"),
-            d.transport,
-            "" if d.item_index is None else str(d.item_index),
-            errors,
-            d.raw[:80],
+        item = "" if d.item_index is None else f"  item {d.item_index}"
+        console.print(
+            f"[bold]#{d.id}[/bold]  {d.received_at.isoformat(timespec='seconds')}  "
+            f"{names.get(d.source_id or '', '(no source)')}  {d.transport}{item}",
+            soft_wrap=True,
         )
-    console.print(table)
+        for e in d.errors:
+            console.print(f"    {e['field']}: {e['reason']}", soft_wrap=True, markup=False)
+        console.print(f"    raw: {d.raw[:300]}", soft_wrap=True, markup=False, style="dim")
 
 
 @source_app.command("create")
