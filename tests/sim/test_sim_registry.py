@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import random
 
 from rtcc.domain.vocab import CameraKind
 from rtcc.sim import CitySimulator
+from rtcc.sim.plates import CONFUSABLE, misread, random_vehicle
 from tests.sim.conftest import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, START, Run
 
 
@@ -52,3 +54,17 @@ def test_scale_multiplies_the_world() -> None:
     assert len(small.readers) < len(big.readers)
     assert len(small.cameras) < len(big.cameras)
     assert math.isclose(len(big.units) / len(small.units), 8)
+
+
+def test_misreads_are_one_ocr_error_away() -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        vehicle = random_vehicle(rng)
+        assert 5 <= len(vehicle.plate) <= 8 and vehicle.plate.isalnum() and vehicle.plate.isupper()
+        wrong = misread(vehicle.plate, rng)
+        assert wrong != vehicle.plate
+        if len(wrong) == len(vehicle.plate):
+            diffs = [(a, b) for a, b in zip(vehicle.plate, wrong, strict=True) if a != b]
+            assert len(diffs) == 1 and CONFUSABLE[diffs[0][0]] == diffs[0][1]
+        else:
+            assert abs(len(wrong) - len(vehicle.plate)) == 1

@@ -1,0 +1,70 @@
+"""`rtcc demo` as a new user runs it: within moments the API shows calls, units, cameras, plate reads and
+gunshot pulses flowing, `rtcc status` counts them per feed, and Ctrl-C stops everything cleanly."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import free_port
+
+BIN = Path(sys.executable).parent
+
+
+def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "RTCC_MODE": "demo", "RTCC_DATABASE_URL": database_url, "RTCC_PORT": str(port), "COLUMNS": "120"}
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(BIN / "rtcc"), "demo"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        password = None
+        while password is None:
+            match = re.search(r"sign in as analyst with one-time password (\S+)", log.read_text())
+            password = match.group(1) if match else None
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert f"http://127.0.0.1:{port}" in log.read_text()
+        base = f"http://127.0.0.1:{port}"
+        token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "analyst", "password": password}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def get(path: str, **params: Any) -> list[dict[str, Any]]:
+            resp = httpx.get(base + path, headers=headers, params=params, timeout=10)
+            assert resp.status_code == 200, resp.text
+            return list(resp.json())
+
+        seen: dict[str, int] = {}
+        while time.monotonic() < deadline:
+            seen = {
+                "calls": len(get("/api/v1/calls")),
+                "units": len([u for u in get("/api/v1/units") if u["lat"] is not None]),
+                "cameras": len(get("/api/v1/cameras")),
+                "alpr": len(get("/api/v1/events", type="alpr.read", limit=10)),
+                "pulses": len(get("/api/v1/events", type="gunshot.pulse", limit=10)),
+            }
+            if all(seen.values()):
+                break
+            time.sleep(1)
+        assert all(seen.values()), seen
+
+        status = subprocess.run(
+            [str(BIN / "rtcc"), "status", "--json"], env=env, capture_output=True, text=True, timeout=60, check=True
+        )
+        feeds = {f["source"]: f for f in json.loads(status.stdout)["feeds"]}
+        for feed in ("sim-cad", "sim-avl", "sim-cameras", "sim-alpr", "sim-gunshot"):
+            assert feeds[feed]["accepted"] > 0 and feeds[feed]["rejected"] == 0, feeds[feed]
+        assert feeds["sim-avl"]["arrived"] == feeds["sim-avl"]["accepted"] + feeds["sim-avl"]["duplicates"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(30)
+    assert code == 0, log.read_text()[-3000:]
+    assert "stopped; sent" in log.read_text()
