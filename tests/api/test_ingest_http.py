@@ -163,3 +163,13 @@ def test_feed_counters_add_up(client: TestClient, world: World) -> None:
     cad = feeds["cad"]
     assert (cad["arrived"], cad["accepted"], cad["rejected"], cad["duplicates"]) == (4, 2, 1, 1)
     assert "other-cad" not in feeds  # another agency's feeds are not listed
+
+
+def test_metrics_count_what_each_feed_sent(client: TestClient, world: World) -> None:
+    client.post(
+        "/api/v1/ingest", headers={"X-API-Key": world.keys["cad"]}, json=[call(1), call(2), call(3, type="x")]
+    )
+    text = client.get("/metrics").text
+    assert 'rtcc_ingest_items_total{outcome="accepted",source="cad"} 2.0' in text
+    assert 'rtcc_ingest_items_total{outcome="rejected",source="cad"} 1.0' in text
+    assert 'rtcc_dead_letters_total{transport="http"} 1.0' in text

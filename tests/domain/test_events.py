@@ -70,3 +70,25 @@ def test_civic_address_reads_as_one_line() -> None:
 def test_haversine_distance_matches_a_known_span() -> None:
     # One degree of latitude is about 111.2 km anywhere.
     assert haversine_m(39.0, -83.0, 40.0, -83.0) == pytest.approx(111_195, rel=1e-3)
+
+
+def test_typed_topics_read_payloads_as_models() -> None:
+    from datetime import UTC, datetime
+
+    from rtcc.domain.events import ALPR_READ, UNIT_LOCATION, Event
+
+    now = datetime.now(UTC)
+    event = Event(
+        seq=1,
+        id="e",
+        type="unit.location",
+        source_id="s",
+        agency_id="a",
+        occurred_at=now,
+        received_at=now,
+        payload={"unit_id": "1A12", "speed_mps": 12.5},
+    )
+    ping = UNIT_LOCATION.payload(event)
+    assert (ping.unit_id, ping.speed_mps, ping.heading_deg) == ("1A12", 12.5, None)
+    with pytest.raises(ValueError, match=r"not alpr\.read"):
+        ALPR_READ.payload(event)

@@ -64,8 +64,12 @@ def test_sensor_messages_good_and_bad(db: Database, world: World) -> None:
                 )
                 await pub.publish(f"{prefix}/nosuchsource", orjson.dumps(pulse("S5", t)), qos=1)
                 await pub.publish(f"{prefix}/sensors", b"[" + b"1," * 6000 + b"1]", qos=1)  # over 10 kB
-            await wait_for(lambda: mqtt.received >= 6)
-            await wait_for(lambda: store.dead_letter_count() >= 4)
+                await pub.publish(f"{prefix}/sensors", orjson.dumps(pulse("S6", t) | {"lat": 123.0}), qos=1)
+                await pub.publish(
+                    f"{prefix}/sensors", orjson.dumps(pulse("S7", 4_102_444_800_000_000_000)), qos=1
+                )
+            await wait_for(lambda: mqtt.received >= 8)
+            await wait_for(lambda: store.dead_letter_count() >= 6)
         finally:
             task.cancel()
 
@@ -74,6 +78,13 @@ def test_sensor_messages_good_and_bad(db: Database, world: World) -> None:
     assert sorted(e.payload["sensor_id"] for e in pulses) == ["S1", "S2", "S3"]
     assert sorted(e.payload["arrival_ns"] for e in pulses)[0] == 1_763_755_200_000_000_000
     letters = {(d.errors[0]["field"], d.transport) for d in store.dead_letters()}
-    assert letters == {("(item)", "mqtt"), ("t", "mqtt"), ("topic", "mqtt"), ("(message)", "mqtt")}
+    assert letters == {
+        ("(item)", "mqtt"),  # not JSON
+        ("t", "mqtt"),  # not a time
+        ("topic", "mqtt"),  # no such source
+        ("(message)", "mqtt"),  # too large
+        ("location.lat", "mqtt"),  # out of range
+        ("occurred_at", "mqtt"),  # the year 2100
+    }
     reasons = " ".join(d.errors[0]["reason"] for d in store.dead_letters())
     assert "not valid JSON" in reasons and "nosuchsource" in reasons and "at most 10000" in reasons

@@ -20,7 +20,13 @@ BIN = Path(sys.executable).parent
 
 def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "RTCC_MODE": "demo", "RTCC_DATABASE_URL": database_url, "RTCC_PORT": str(port), "COLUMNS": "120"}
+    env = {
+        **os.environ,
+        "RTCC_MODE": "demo",
+        "RTCC_DATABASE_URL": database_url,
+        "RTCC_PORT": str(port),
+        "COLUMNS": "120",
+    }
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([str(BIN / "rtcc"), "demo"], env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -34,7 +40,9 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
             time.sleep(0.2)
         assert f"http://127.0.0.1:{port}" in log.read_text()
         base = f"http://127.0.0.1:{port}"
-        token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "analyst", "password": password}).json()["token"]
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "analyst", "password": password}
+        ).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
 
         def get(path: str, **params: Any) -> list[dict[str, Any]]:
@@ -57,7 +65,12 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
         assert all(seen.values()), seen
 
         status = subprocess.run(
-            [str(BIN / "rtcc"), "status", "--json"], env=env, capture_output=True, text=True, timeout=60, check=True
+            [str(BIN / "rtcc"), "status", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
         feeds = {f["source"]: f for f in json.loads(status.stdout)["feeds"]}
         for feed in ("sim-cad", "sim-avl", "sim-cameras", "sim-alpr", "sim-gunshot"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -128,6 +128,25 @@ class AlertRaised(Payload):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+P = TypeVar("P", bound="Payload")
+
+
+class Topic(Generic[P]):
+    """A typed topic: an event type bound to its payload model, so engines read payloads as models."""
+
+    def __init__(self, name: str, model: type[P]):
+        self.name = name
+        self.model = model
+
+    def payload(self, event: Event) -> P:
+        if event.type != self.name:
+            raise ValueError(f"event {event.id} is {event.type}, not {self.name}")
+        return self.model.model_validate(event.payload)
+
+    def __repr__(self) -> str:
+        return f"Topic({self.name!r}, {self.model.__name__})"
+
+
 # The built-in event types. Outside feed adapters add theirs with :func:`register_event_type`.
 EVENT_TYPES: dict[str, type[Payload]] = {
     "call.received": CallReceived,
@@ -141,6 +160,17 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "drone.telemetry": DroneTelemetry,
     "alert.raised": AlertRaised,
 }
+
+CALL_RECEIVED = Topic("call.received", CallReceived)
+INCIDENT_STATUS = Topic("incident.status", IncidentStatusChanged)
+UNIT_LOCATION = Topic("unit.location", UnitLocation)
+UNIT_STATUS = Topic("unit.status", UnitStatusChanged)
+CAMERA_STATUS = Topic("camera.status", CameraStatus)
+ALPR_READ = Topic("alpr.read", AlprRead)
+GUNSHOT_PULSE = Topic("gunshot.pulse", GunshotPulse)
+SENSOR_HEARTBEAT = Topic("sensor.heartbeat", SensorHeartbeat)
+DRONE_TELEMETRY = Topic("drone.telemetry", DroneTelemetry)
+ALERT_RAISED = Topic("alert.raised", AlertRaised)
 
 # Types whose events must say where they happened.
 LOCATED_TYPES = frozenset({"call.received", "unit.location", "alpr.read", "drone.telemetry", "gunshot.pulse"})

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rtcc.domain.events import Event
+from rtcc.domain.events import CAMERA_STATUS, Event
 from rtcc.domain.ports import EventBus
+from rtcc.domain.vocab import HealthState
 
 Emit = Callable[[list[dict[str, Any]]], Awaitable[Any]]
 
 
 def alert_for(event: Event) -> dict[str, Any] | None:
     """The alert event (as a native envelope) that a camera status change raises."""
-    if event.type != "camera.status":
+    if event.type != CAMERA_STATUS.name:
         return None
-    p = event.payload
-    down = p["status"] == "down"
-    reason = f": {p['reason']}" if p.get("reason") else ""
+    status = CAMERA_STATUS.payload(event)
+    down = status.status is HealthState.DOWN
+    reason = f": {status.reason}" if status.reason else ""
     return {
         "id": f"alert-{event.id}",
         "type": "alert.raised",
@@ -27,15 +28,15 @@ def alert_for(event: Event) -> dict[str, Any] | None:
             "alert_id": f"cam-{event.seq}",
             "kind": "camera.down" if down else "camera.up",
             "severity": "low" if down else "info",
-            "title": f"Camera {p['camera_id']} {'down' if down else 'back up'}{reason}",
-            "detail": {"camera_id": p["camera_id"], "event_id": event.id, "agency_id": event.agency_id},
+            "title": f"Camera {status.camera_id} {'down' if down else 'back up'}{reason}",
+            "detail": {"camera_id": status.camera_id, "event_id": event.id, "agency_id": event.agency_id},
         },
     }
 
 
 class CameraAlertEngine:
     def __init__(self, bus: EventBus, emit: Emit):
-        self.sub = bus.subscribe(["camera.status"], maxsize=5000)
+        self.sub = bus.subscribe([CAMERA_STATUS.name], maxsize=5000)
         self.emit = emit
 
     async def run(self) -> None:
