@@ -100,7 +100,7 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
     emitter = EngineEmitter(ctx)
     jobs: list[Coroutine[Any, Any, None]] = [
         ctx.relay.run(),
-        LiveStateProjector(ctx.bus, ctx.live).run(),
+        LiveStateProjector(ctx.bus, ctx.live, ctx.events).run(),
         CameraAlertEngine(ctx.bus, emitter.emit).run(),
     ]
     if ctx.settings.mqtt_url:

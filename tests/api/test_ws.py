@@ -1,5 +1,6 @@
 """The live WebSocket: what each role receives, catching up after a reconnect, and slow clients."""
 
+import time
 from typing import Any
 
 import pytest
@@ -105,3 +106,17 @@ def test_a_slow_client_is_caught_up_from_the_store_without_gaps(database_url: st
         events = read_events(ws, 200)
         seqs = [e["seq"] for e in events]
         assert seqs == sorted(seqs) and len(set(seqs)) == 200
+
+
+def test_a_client_that_leaves_is_let_go_even_when_nothing_is_flowing(client: TestClient) -> None:
+    def subscribers() -> int:
+        return int(client.get("/readyz").json()["bus_subscribers"])
+
+    before = subscribers()
+    with client.websocket_connect(f"/ws?token={token(client, 'operator')}") as ws:
+        ws.receive_json()
+        assert subscribers() == before + 1
+    deadline = time.monotonic() + 5
+    while subscribers() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert subscribers() == before

@@ -44,6 +44,12 @@ class MemorySubscription:
             batch.append(self.queue.get_nowait())
         return batch
 
+    async def drain(self) -> list[Event]:
+        out = []
+        while not self.queue.empty():
+            out.append(self.queue.get_nowait())
+        return out
+
     async def __aiter__(self) -> AsyncIterator[Event]:
         while not self.closed:
             yield await self.queue.get()

@@ -70,6 +70,10 @@ class Subscription(Protocol):
 
     async def get_many(self, max_items: int) -> list[Event]: ...
 
+    async def drain(self) -> list[Event]:
+        """Take whatever is queued without waiting."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -80,6 +84,14 @@ class EventBus(Protocol):
         self, patterns: Sequence[str], *, maxsize: int = 10_000, drop_when_full: bool = False
     ) -> Subscription:
         """Receive events whose type matches one of the patterns ("unit.location", "unit.*", "*")."""
+        ...
+
+
+class EventHistory(Protocol):
+    def query(
+        self, *, types: Sequence[str] = (), after_seq: int | None = None, limit: int = 100
+    ) -> list[Event]:
+        """Stored events in sequence order."""
         ...
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import structlog
 
 from rtcc.domain.events import Event
-from rtcc.domain.ports import EventBus, LiveState, StateChange
+from rtcc.domain.ports import EventBus, EventHistory, LiveState, StateChange
 
 log = structlog.get_logger(__name__)
 
@@ -178,21 +178,72 @@ def changes_for(event: Event) -> list[StateChange]:
     return []
 
 
-class LiveStateProjector:
-    """Subscribes to the bus and applies changes in batches (one transaction per batch)."""
+def coalesce(changes: Sequence[StateChange]) -> list[StateChange]:
+    """Within one batch only the newest of several guarded changes to the same row and fields matters
+    (a unit's ten pings in a batch are one position update). Order is otherwise kept."""
+    out: list[StateChange] = []
+    where: dict[tuple[object, ...], int] = {}
+    for ch in changes:
+        if ch.guard is None or ch.append or ch.guard not in ch.fields:
+            out.append(ch)
+            continue
+        k = (ch.kind, ch.agency_id, ch.key, tuple(sorted(ch.fields)))
+        i = where.get(k)
+        if i is None:
+            where[k] = len(out)
+            out.append(ch)
+        elif ch.fields[ch.guard] >= out[i].fields[ch.guard]:
+            out[i] = ch
+    return out
 
-    def __init__(self, bus: EventBus, state: LiveState, *, max_batch: int = 1000):
-        self.sub = bus.subscribe(TOPICS, maxsize=20_000)
+
+class LiveStateProjector:
+    """Subscribes to the bus and applies changes in batches (one transaction per batch).
+
+    It never slows the bus down: when it falls behind, it is marked lagged and reads what it missed from
+    the event store, so live WebSocket delivery does not wait for the database writes of the picture."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        state: LiveState,
+        history: EventHistory,
+        *,
+        max_batch: int = 2000,
+        queue_size: int = 50_000,
+    ):
+        self.sub = bus.subscribe(TOPICS, maxsize=queue_size, drop_when_full=True)
         self.state = state
+        self.history = history
         self.max_batch = max_batch
         self.applied = 0
+        self.last_seq = 0
 
     async def run(self) -> None:
         while True:
-            await self.apply(await self.sub.get_many(self.max_batch))
+            if self.sub.lagged:
+                await self._catch_up()
+            batch = await self.sub.get_many(self.max_batch)
+            fresh = [e for e in batch if e.seq > self.last_seq]
+            if fresh:
+                await self.apply(fresh)
+
+    async def _catch_up(self) -> None:
+        self.sub.lagged = False
+        skipped = await self.sub.drain()
+        start = self.last_seq if self.last_seq else min((e.seq for e in skipped), default=1) - 1
+        self.last_seq = start
+        while True:
+            events = await asyncio.to_thread(
+                self.history.query, types=TOPICS, after_seq=self.last_seq, limit=5000
+            )
+            if events:
+                await self.apply(events)
+            if len(events) < 5000:
+                return
 
     async def apply(self, events: Sequence[Event]) -> None:
-        changes = [c for e in events for c in changes_for(e)]
+        changes = coalesce([c for e in events for c in changes_for(e)])
         try:
             await asyncio.to_thread(self.state.apply, changes)
         except Exception as exc:  # one bad row must not stop the live picture
@@ -205,3 +256,4 @@ class LiveStateProjector:
                         "live_state_change_refused", kind=change.kind, key=change.key, error=str(one_exc)
                     )
         self.applied += len(events)
+        self.last_seq = max(self.last_seq, events[-1].seq)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rtcc.domain.events import Event
@@ -15,6 +15,9 @@ from rtcc.domain.geo import Location
 from rtcc.domain.ports import AppendResult, DeadLetter, NewEvent
 from rtcc.storage.db import Database
 from rtcc.storage.tables import dead_letters, events, feed_counters, outbox
+
+# An arbitrary constant naming the advisory lock that orders appends on PostgreSQL.
+APPEND_LOCK_KEY = 0x72746363
 
 # Dead letters keep what arrived so it can be inspected and replayed, within reason.
 MAX_RAW_CHARS = 64_000
@@ -56,6 +59,11 @@ class SqlEventStore:
         result = AppendResult()
         rows = [_event_row(e) for e in new]
         with self.db.write() as conn:
+            if rows and not self.db.is_sqlite:
+                # Sequence numbers are drawn at insert but transactions commit in any order; taking this
+                # lock first makes commit order equal sequence order, so a reader that has seen seq N has
+                # seen everything below it (the relay, WebSocket catch-up). SQLite serialises writers anyway.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
             if rows:
                 stmt = self._insert.on_conflict_do_nothing(index_elements=["source_id", "id"]).returning(
                     events.c.seq, events.c.id, sort_by_parameter_order=True

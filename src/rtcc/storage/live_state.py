@@ -39,12 +39,31 @@ class SqlLiveState:
         where = table.c[key_col] == ch.key
         if agency_keyed:
             where = and_(where, table.c.agency_id == ch.agency_id)
+        if ch.append:
+            self._apply_with_append(conn, table, key_col, where, ch)
+            return
+        # The usual case is a row that exists: one guarded UPDATE, and a look for the row only if it hit none.
+        stmt = update(table).where(where)
+        if ch.guard is not None and ch.guard in ch.fields:
+            col = table.c[ch.guard]
+            stmt = stmt.where(or_(col.is_(None), col <= ch.fields[ch.guard]))
+        if ch.fields and conn.execute(stmt.values(**ch.fields)).rowcount:
+            return
+        if ch.create and conn.execute(select(table.c[key_col]).where(where)).first() is None:
+            conn.execute(
+                table.insert().values(
+                    **{key_col: ch.key, "agency_id": ch.agency_id, **ch.defaults, **ch.fields}
+                )
+            )
+
+    def _apply_with_append(
+        self, conn: Connection, table: Table, key_col: str, where: Any, ch: StateChange
+    ) -> None:
         current = conn.execute(select(table).where(where)).first()
         if current is None:
             if ch.create:
                 row: dict[str, Any] = {key_col: ch.key, "agency_id": ch.agency_id, **ch.defaults, **ch.fields}
-                for name, value in ch.append.items():
-                    row[name] = [value]
+                row.update({name: [value] for name, value in ch.append.items()})
                 conn.execute(table.insert().values(**row))
             return
         values = dict(ch.fields)
@@ -52,13 +71,13 @@ class SqlLiveState:
             existing = list(getattr(current, name) or [])
             if value not in existing:
                 values[name] = [*existing, value]
-        if not values:
-            return
-        stmt = update(table).where(where)
         if ch.guard is not None and ch.guard in ch.fields:
-            col = table.c[ch.guard]
-            stmt = stmt.where(or_(col.is_(None), col <= ch.fields[ch.guard]))
-        conn.execute(stmt.values(**values))
+            stored = getattr(current, ch.guard)
+            if stored is not None and stored > ch.fields[ch.guard]:
+                # An older status arriving late: keep the newer status, but still record the unit.
+                values = {k: v for k, v in values.items() if k in ch.append}
+        if values:
+            conn.execute(update(table).where(where).values(**values))
 
     # ---- reading ---------------------------------------------------------------------------------------
     def _rows(self, table: Table, order: Any, agency_id: str | None, limit: int) -> list[Any]:

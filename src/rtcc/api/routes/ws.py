@@ -61,14 +61,19 @@ async def live_socket(websocket: WebSocket) -> None:
         source_ip=websocket.client.host if websocket.client else None,
         detail={"types": wanted, "role": role.value},
     )
-    last_seq = 0
     since = websocket.query_params.get("since")
-    try:
+    # Without ?since the stream starts now; with it, from the given sequence number.
+    start_seq = (
+        int(since) if since is not None and since.isdigit() else await asyncio.to_thread(ctx.events.last_seq)
+    )
+
+    async def pump() -> None:
+        last_seq = start_seq
         await websocket.send_text(
             orjson.dumps({"kind": "hello", "user": session.user.username, "role": role.value}).decode()
         )
-        if since is not None and since.isdigit():
-            last_seq = await _catch_up(websocket, ctx, role, int(since), visible)
+        if since is not None:
+            last_seq = await _catch_up(websocket, ctx, role, last_seq, visible)
         while True:
             if sub.lagged:
                 # Dropped events are still in the store: empty the queue and replay from there.
@@ -81,9 +86,21 @@ async def live_socket(websocket: WebSocket) -> None:
                 continue
             await websocket.send_text(_frame(event))
             last_seq = event.seq
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+
+    async def until_disconnect() -> None:
+        # Reading the socket is how a closed client is noticed even when no event is flowing.
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(until_disconnect())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
+                await task
         sub.close()
         ctx.metrics.ws_clients.dec()
         with contextlib.suppress(Exception):
