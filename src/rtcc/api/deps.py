@@ -74,3 +74,27 @@ def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, User]]:
         return user
 
     return check
+
+
+async def audit_action(
+    ctx: AppContext,
+    user: User,
+    conn: Request | WebSocket,
+    *,
+    action: str,
+    resource: str,
+    detail: dict[str, Any] | None = None,
+    outcome: str = "success",
+) -> None:
+    """Record something a signed-in user did, with who, from where and the outcome."""
+    await asyncio.to_thread(
+        ctx.audit.record,
+        action=action,
+        resource=resource,
+        outcome=outcome,
+        user_id=user.id,
+        username=user.username,
+        agency_id=user.agency_id,
+        source_ip=client_ip(conn),
+        detail=detail,
+    )

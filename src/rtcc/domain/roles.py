@@ -38,42 +38,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 # What each role receives over the live WebSocket, by event-type prefix. Explicit, like the matrix above:
 # an officer in the field does not receive every plate read in the city, and an auditor no live data.
+_FIELD_PICTURE = ("call.", "incident.", "unit.", "camera.", "drone.", "alert.")
+_WHOLE_PICTURE = (*_FIELD_PICTURE, "alpr.", "gunshot.", "sensor.")
 WS_TOPICS: dict[Role, tuple[str, ...]] = {
-    Role.ADMIN: ("camera.", "sensor.", "alert.", "unit.", "call.", "incident.", "drone."),
-    Role.SUPERVISOR: (
-        "call.",
-        "incident.",
-        "unit.",
-        "camera.",
-        "alpr.",
-        "gunshot.",
-        "sensor.",
-        "drone.",
-        "alert.",
-    ),
-    Role.OPERATOR: (
-        "call.",
-        "incident.",
-        "unit.",
-        "camera.",
-        "alpr.",
-        "gunshot.",
-        "sensor.",
-        "drone.",
-        "alert.",
-    ),
-    Role.OFFICER: ("call.", "incident.", "unit.", "camera.", "drone.", "alert."),
-    Role.ANALYST: (
-        "call.",
-        "incident.",
-        "unit.",
-        "camera.",
-        "alpr.",
-        "gunshot.",
-        "sensor.",
-        "drone.",
-        "alert.",
-    ),
+    Role.ADMIN: (*_FIELD_PICTURE, "sensor."),
+    Role.SUPERVISOR: _WHOLE_PICTURE,
+    Role.OPERATOR: _WHOLE_PICTURE,
+    Role.OFFICER: _FIELD_PICTURE,
+    Role.ANALYST: _WHOLE_PICTURE,
     Role.AUDITOR: (),
 }
 

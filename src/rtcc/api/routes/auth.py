@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
-from rtcc.api.deps import SESSION_COOKIE, Ctx, CurrentUser, client_ip, current_session
+from rtcc.api.deps import SESSION_COOKIE, Ctx, CurrentUser, audit_action, client_ip, current_session
 from rtcc.domain.entities import User
 from rtcc.storage.accounts import SessionInfo
 
@@ -41,16 +41,7 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
         )
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
     token = await asyncio.to_thread(ctx.accounts.start_session, user, ip)
-    await asyncio.to_thread(
-        ctx.audit.record,
-        action="login",
-        resource="session",
-        outcome="success",
-        user_id=user.id,
-        username=user.username,
-        agency_id=user.agency_id,
-        source_ip=ip,
-    )
+    await audit_action(ctx, user, request, action="login", resource="session")
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
     )
@@ -62,16 +53,7 @@ async def logout(
     request: Request, response: Response, ctx: Ctx, session: Annotated[SessionInfo, Depends(current_session)]
 ) -> None:
     await asyncio.to_thread(ctx.accounts.end_session, session.token_hash)
-    await asyncio.to_thread(
-        ctx.audit.record,
-        action="logout",
-        resource="session",
-        outcome="success",
-        user_id=session.user.id,
-        username=session.user.username,
-        agency_id=session.user.agency_id,
-        source_ip=client_ip(request),
-    )
+    await audit_action(ctx, session.user, request, action="logout", resource="session")
     response.delete_cookie(SESSION_COOKIE)
 
 

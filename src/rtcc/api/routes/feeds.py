@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, ValidationError
 
-from rtcc.api.deps import Ctx, client_ip, require
+from rtcc.api.deps import Ctx, audit_action, require
 from rtcc.domain.entities import Source, User
 from rtcc.domain.roles import Permission, Role
 from rtcc.ingest.adapter import FeedStats
@@ -133,15 +133,8 @@ async def create_source(body: SourceCreate, request: Request, ctx: Ctx, user: Fe
     source, key = await asyncio.to_thread(
         ctx.accounts.create_source, user.agency_id, body.name, body.adapter, body.config
     )
-    await asyncio.to_thread(
-        ctx.audit.record,
-        action="source.create",
-        resource=f"source/{source.id}",
-        outcome="success",
-        user_id=user.id,
-        username=user.username,
-        agency_id=user.agency_id,
-        source_ip=client_ip(request),
-        detail={"name": body.name, "adapter": body.adapter},
+    detail = {"name": body.name, "adapter": body.adapter}
+    await audit_action(
+        ctx, user, request, action="source.create", resource=f"source/{source.id}", detail=detail
     )
     return SourceCreated(source=source, api_key=key)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from rtcc.api.deps import Ctx, client_ip, require
+from rtcc.api.deps import Ctx, audit_action, require
 from rtcc.domain.entities import User
 from rtcc.domain.roles import Permission, Role
 
@@ -41,15 +41,6 @@ async def create_user(body: UserCreate, request: Request, ctx: Ctx, user: Admin)
         body.role,
         display_name=body.display_name,
     )
-    await asyncio.to_thread(
-        ctx.audit.record,
-        action="user.create",
-        resource=f"user/{created.id}",
-        outcome="success",
-        user_id=user.id,
-        username=user.username,
-        agency_id=user.agency_id,
-        source_ip=client_ip(request),
-        detail={"new_username": created.username, "role": created.role.value},
-    )
+    detail = {"new_username": created.username, "role": created.role.value}
+    await audit_action(ctx, user, request, action="user.create", resource=f"user/{created.id}", detail=detail)
     return created

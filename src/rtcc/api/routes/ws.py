@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from rtcc.api.context import AppContext
-from rtcc.api.deps import bearer_token, resolve_session
+from rtcc.api.deps import audit_action, bearer_token, resolve_session
 from rtcc.bus.memory import topic_matches
 from rtcc.domain.events import Event
 from rtcc.domain.roles import WS_TOPICS, Role, may_receive
@@ -50,17 +50,8 @@ async def live_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     sub = ctx.bus.subscribe(patterns, maxsize=ctx.settings.ws_queue_size, drop_when_full=True)
     ctx.metrics.ws_clients.inc()
-    await asyncio.to_thread(
-        ctx.audit.record,
-        action="live.subscribe",
-        resource="ws",
-        outcome="success",
-        user_id=session.user.id,
-        username=session.user.username,
-        agency_id=agency,
-        source_ip=websocket.client.host if websocket.client else None,
-        detail={"types": wanted, "role": role.value},
-    )
+    detail = {"types": wanted, "role": role.value}
+    await audit_action(ctx, session.user, websocket, action="live.subscribe", resource="ws", detail=detail)
     since = websocket.query_params.get("since")
     # Without ?since the stream starts now; with it, from the given sequence number.
     start_seq = (
