@@ -171,6 +171,7 @@ class Gunfire:
                     "snr_db": arrival.snr_db,
                     "power_db": round(arrival.snr_db + 42.0, 1),
                     "arrival_ns": arrival.arrival_ns,
+                    "elevation_m": sensor.elevation_m,
                 },
             )
             if event_id is not None:

@@ -11,7 +11,7 @@ def test_nanosecond_arrival_times_keep_their_precision() -> None:
     t_ns = 1_763_755_200_123_456_789
     [event] = ADAPTER.parse({"sensor_id": "S1", "t_ns": t_ns, "snr": 18.5}, CONFIG)
     assert event.type == "gunshot.pulse"
-    assert event.payload == {"sensor_id": "S1", "arrival_ns": t_ns, "snr_db": 18.5}
+    assert event.payload == {"sensor_id": "S1", "arrival_ns": t_ns, "elevation_m": 240, "snr_db": 18.5}
     assert event.occurred_at.microsecond == 123_456
     assert event.location is not None and event.location.lat == 39.96  # surveyed position from the config
 

@@ -48,7 +48,12 @@ def parse(item: Any, config: AcousticConfig) -> list[EventIn]:
         payload = {"sensor_id": sensor_id}
         if t_ns is not None:
             payload["arrival_ns"] = t_ns
-        for src, dst in (("snr", "snr_db"), ("power", "power_db")):
+        elevation = parse_float(row.get("elevation_m", row.get("elev")), "elevation_m", required=False)
+        if elevation is None and known is not None:
+            elevation = known.elevation_m
+        if elevation is not None:
+            payload["elevation_m"] = elevation
+        for src, dst in (("snr", "snr_db"), ("power", "power_db"), ("temperature_c", "temperature_c")):
             value = parse_float(row.get(src), src, required=False)
             if value is not None:
                 payload[dst] = value
