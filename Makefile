@@ -41,6 +41,7 @@ lint: $(STAMP)
 ## bench: speed targets, printed as numbers and ratios against an in-run baseline
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/gunshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

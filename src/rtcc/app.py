@@ -21,10 +21,11 @@ from fastapi.responses import JSONResponse
 from rtcc import __version__
 from rtcc.api.audit import AuditMiddleware
 from rtcc.api.context import AppContext
-from rtcc.api.routes import auth, events, feeds, health, ingest, live, users, ws
+from rtcc.api.routes import alerts, auth, events, feeds, health, ingest, live, users, ws
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
 from rtcc.engines.camera_alerts import CameraAlertEngine
+from rtcc.engines.gunshot.engine import GunshotEngine
 from rtcc.engines.live_state import LiveStateProjector
 from rtcc.ingest.mqtt import MqttIngest
 from rtcc.ingest.pipeline import IngestService, Limits, SourceContext
@@ -84,16 +85,11 @@ class EngineEmitter:
             self._sources[agency_id] = self.ctx.ingest.context(source)
         return self._sources[agency_id]
 
-    async def emit(self, items: list[dict[str, Any]]) -> None:
-        for item in items:
-            agency_id = item["payload"].get("detail", {}).get("agency_id")
-            if not agency_id:
-                log.error("engine_event_without_agency", item_id=item.get("id"))
-                continue
-            source = await asyncio.to_thread(self._source, agency_id)
-            outcome = await self.ctx.ingest.submit(source, [item], "engine")
-            if outcome.rejected:
-                log.error("engine_event_refused", errors=[r.model_dump() for r in outcome.rejected])
+    async def emit(self, agency_id: str, items: list[dict[str, Any]]) -> None:
+        source = await asyncio.to_thread(self._source, agency_id)
+        outcome = await self.ctx.ingest.submit(source, items, "engine")
+        if outcome.rejected:
+            log.error("engine_event_refused", errors=[r.model_dump() for r in outcome.rejected])
 
 
 def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
@@ -102,6 +98,9 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
         ctx.relay.run(),
         LiveStateProjector(ctx.bus, ctx.live, ctx.events).run(),
         CameraAlertEngine(ctx.bus, emitter.emit).run(),
+        GunshotEngine(
+            ctx.bus, emitter.emit, ctx.live, default_temperature_c=ctx.settings.gunshot_temperature_c
+        ).run(),
     ]
     if ctx.settings.mqtt_url:
         mqtt = MqttIngest(
@@ -161,6 +160,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         ingest.router,
         events.router,
         live.router,
+        alerts.router,
         feeds.router,
         users.router,
         ws.router,

@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     outbox_poll_ms: int = Field(
         250, ge=10, description="How often the outbox relay looks for events written by other processes (ms)."
     )
+    gunshot_temperature_c: float = Field(
+        15.0,
+        ge=-60,
+        le=60,
+        description="Air temperature assumed for the speed of sound when no sensor reports one (Celsius).",
+    )
     sim_seed: int = Field(7, description="Seed of the city simulator started by `rtcc demo`.")
     sim_speed: float = Field(1.0, gt=0, description="Simulated seconds per real second in `rtcc demo`.")
     sim_scale: float = Field(

@@ -9,7 +9,7 @@ import uvicorn
 
 from rtcc import demo
 from rtcc.app import create_app
-from rtcc.cli import accounts, feeds, simulate
+from rtcc.cli import accounts, feeds, gunshot, simulate
 from rtcc.cli.common import load_settings
 
 cli = typer.Typer(
@@ -27,6 +27,8 @@ cli.add_typer(feeds.deadletter_app, name="deadletter")
 cli.add_typer(feeds.source_app, name="source")
 cli.add_typer(accounts.agency_app, name="agency")
 cli.add_typer(accounts.user_app, name="user")
+cli.add_typer(gunshot.gunshot_app, name="gunshot")
+cli.add_typer(gunshot.report_app, name="report")
 
 
 @cli.command()

@@ -135,6 +135,9 @@ class Alert(Entity):
     lon: float | None = None
     status: str = "new"
     outcome: str | None = None
+    outcome_at: datetime | None = None
+    outcome_by: str | None = None
+    outcome_note: str | None = None
 
 
 class AuditEntry(Entity):

@@ -101,7 +101,10 @@ class GunshotPulse(Payload):
         None, ge=0, description="Arrival time in nanoseconds since the epoch, when finer than microseconds."
     )
     elevation_m: float | None = Field(
-        None, ge=-500, le=9000, description="Microphone height above sea level, for locating in three dimensions."
+        None,
+        ge=-500,
+        le=9000,
+        description="Microphone height above sea level, for locating in three dimensions.",
     )
     temperature_c: float | None = Field(
         None, ge=-60, le=70, description="Air temperature at the sensor, for the speed of sound."

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from rtcc.domain.entities import Camera, Unit
 from rtcc.domain.errors import FieldError
 from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
@@ -93,6 +94,14 @@ class EventHistory(Protocol):
     ) -> list[Event]:
         """Stored events in sequence order."""
         ...
+
+
+class SceneDirectory(Protocol):
+    """What an engine needs to know about a place: the cameras near it and where the units are."""
+
+    def cameras_near(self, agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]: ...
+
+    def units(self, *, agency_id: str | None = None, limit: int = 5000) -> list[Unit]: ...
 
 
 class LiveState(Protocol):

@@ -23,17 +23,41 @@ class Permission(StrEnum):
     FEEDS_MANAGE = "feeds:manage"  # create sources and rotate their keys
     USERS_MANAGE = "users:manage"
     AUDIT_READ = "audit:read"
+    ALERTS_RESOLVE = "alerts:resolve"  # record what an alert turned out to be
+    REPORTS_READ = "reports:read"  # outcome and precision reports
 
 
 P = Permission
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({P.LIVE_READ, P.EVENTS_READ, P.FEEDS_READ, P.FEEDS_MANAGE, P.USERS_MANAGE}),
-    Role.SUPERVISOR: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.FEEDS_READ}),
-    Role.OPERATOR: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.FEEDS_READ}),
-    Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ}),
-    Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ}),
-    Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ}),
+    Role.ADMIN: frozenset(
+        {P.LIVE_READ, P.EVENTS_READ, P.FEEDS_READ, P.FEEDS_MANAGE, P.USERS_MANAGE, P.REPORTS_READ}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            P.LIVE_READ,
+            P.EVENTS_READ,
+            P.ALPR_READ,
+            P.GUNSHOT_READ,
+            P.FEEDS_READ,
+            P.ALERTS_RESOLVE,
+            P.REPORTS_READ,
+        }
+    ),
+    Role.OPERATOR: frozenset(
+        {
+            P.LIVE_READ,
+            P.EVENTS_READ,
+            P.ALPR_READ,
+            P.GUNSHOT_READ,
+            P.FEEDS_READ,
+            P.ALERTS_RESOLVE,
+            P.REPORTS_READ,
+        }
+    ),
+    Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE}),
+    Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.REPORTS_READ}),
+    Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ, P.REPORTS_READ}),
 }
 
 # What each role receives over the live WebSocket, by event-type prefix. Explicit, like the matrix above:

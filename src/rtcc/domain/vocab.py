@@ -82,3 +82,35 @@ class AlertSeverity(StrEnum):
     MEDIUM = "medium"
     LOW = "low"
     INFO = "info"
+
+
+class AlertOutcome(StrEnum):
+    """What an alert turned out to be, recorded by whoever followed it up."""
+
+    GUNFIRE_CONFIRMED = "gunfire_confirmed"
+    NO_EVIDENCE = "no_evidence"
+    NOT_GUNFIRE = "not_gunfire"
+    PLATE_CONFIRMED = "plate_confirmed"
+    MISREAD = "misread"
+    ENTRY_INACTIVE = "entry_inactive"
+    CONFIRMED = "confirmed"
+    FALSE_ALARM = "false_alarm"
+
+
+# Outcomes that mean the alert was right: the numerator of an alert kind's precision.
+CONFIRMED_OUTCOMES = frozenset(
+    {AlertOutcome.GUNFIRE_CONFIRMED, AlertOutcome.PLATE_CONFIRMED, AlertOutcome.CONFIRMED}
+)
+
+# Which outcomes fit which kind of alert (kinds not listed take the generic pair).
+OUTCOMES_BY_KIND: dict[str, frozenset[AlertOutcome]] = {
+    "gunshot": frozenset(
+        {AlertOutcome.GUNFIRE_CONFIRMED, AlertOutcome.NO_EVIDENCE, AlertOutcome.NOT_GUNFIRE}
+    ),
+    "alpr.hit": frozenset({AlertOutcome.PLATE_CONFIRMED, AlertOutcome.MISREAD, AlertOutcome.ENTRY_INACTIVE}),
+}
+GENERIC_OUTCOMES = frozenset({AlertOutcome.CONFIRMED, AlertOutcome.FALSE_ALARM})
+
+
+def outcomes_for(kind: str) -> frozenset[AlertOutcome]:
+    return OUTCOMES_BY_KIND.get(kind, GENERIC_OUTCOMES)

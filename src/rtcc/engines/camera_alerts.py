@@ -9,7 +9,8 @@ from rtcc.domain.events import CAMERA_STATUS, Event
 from rtcc.domain.ports import EventBus
 from rtcc.domain.vocab import HealthState
 
-Emit = Callable[[list[dict[str, Any]]], Awaitable[Any]]
+# emit(agency_id, envelopes): engines' events go back through the ingest pipeline under the agency.
+Emit = Callable[[str, list[dict[str, Any]]], Awaitable[Any]]
 
 
 def alert_for(event: Event) -> dict[str, Any] | None:
@@ -44,4 +45,4 @@ class CameraAlertEngine:
             event = await self.sub.get()
             alert = alert_for(event)
             if alert is not None:
-                await self.emit([alert])
+                await self.emit(event.agency_id, [alert])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, or_, select, update
@@ -112,6 +114,43 @@ class SqlLiveState:
         return [
             Alert.model_validate(r) for r in self._rows(alerts, alerts.c.raised_at.desc(), agency_id, limit)
         ]
+
+    def cameras_near(self, agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
+        """Cameras within a box around the point (the caller measures true distances)."""
+        dlat = radius_m / 111_320.0
+        dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+        q = select(cameras).where(
+            cameras.c.agency_id == agency_id,
+            cameras.c.lat.between(lat - dlat, lat + dlat),
+            cameras.c.lon.between(lon - dlon, lon + dlon),
+        )
+        with self.db.read() as conn:
+            return [Camera.model_validate(r) for r in conn.execute(q)]
+
+    def alert(self, alert_id: str) -> Alert | None:
+        with self.db.read() as conn:
+            r = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+        return Alert.model_validate(r) if r else None
+
+    def record_outcome(self, alert_id: str, outcome: str, by: str, note: str | None, at: datetime) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values(status="closed", outcome=outcome, outcome_by=by, outcome_note=note, outcome_at=at)
+            )
+
+    def alert_outcomes(
+        self, *, agency_id: str, kind: str | None, since: datetime | None = None
+    ) -> list[tuple[str, datetime, str | None]]:
+        """(kind, raised_at, outcome) of every alert, for reports."""
+        q = select(alerts.c.kind, alerts.c.raised_at, alerts.c.outcome).where(alerts.c.agency_id == agency_id)
+        if kind:
+            q = q.where(alerts.c.kind == kind)
+        if since is not None:
+            q = q.where(alerts.c.raised_at >= since)
+        with self.db.read() as conn:
+            return [(r.kind, r.raised_at, r.outcome) for r in conn.execute(q.order_by(alerts.c.raised_at))]
 
     # ---- registry (static things the feeds then report on) -------------------------------------------------
     def register(self, kind: str, rows: Sequence[dict[str, Any]]) -> int:

@@ -182,6 +182,7 @@ cameras = Table(
     Column("status", String(16), nullable=False, default="up"),
     Column("status_reason", String(200)),
     Column("status_changed_at", UTCDateTime()),
+    Index("ix_cameras_lat_lon", "lat", "lon"),
 )
 
 sensors = Table(
@@ -226,7 +227,11 @@ alerts = Table(
     Column("lon", Float),
     Column("status", String(32), nullable=False, default="new"),
     Column("outcome", String(64)),
+    Column("outcome_at", UTCDateTime()),
+    Column("outcome_by", String(100)),
+    Column("outcome_note", Text),
     Index("ix_alerts_raised_at", "raised_at"),
+    Index("ix_alerts_kind_raised_at", "kind", "raised_at"),
 )
 
 # Hash-chained: each entry's hash covers its content and the previous entry's hash.

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from rtcc.api.deps import Ctx, require
-from rtcc.domain.entities import Alert, Call, Camera, Drone, Sensor, Unit, User
+from rtcc.domain.entities import Call, Camera, Drone, Sensor, Unit, User
 from rtcc.domain.roles import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -40,10 +40,3 @@ async def list_sensors(ctx: Ctx, user: LiveReader) -> list[Sensor]:
 @router.get("/drones", response_model=list[Drone])
 async def list_drones(ctx: Ctx, user: LiveReader) -> list[Drone]:
     return await asyncio.to_thread(ctx.live.drones, agency_id=user.agency_id)
-
-
-@router.get("/alerts", response_model=list[Alert])
-async def list_alerts(
-    ctx: Ctx, user: LiveReader, limit: Annotated[int, Query(ge=1, le=5000)] = 500
-) -> list[Alert]:
-    return await asyncio.to_thread(ctx.live.alerts, agency_id=user.agency_id, limit=limit)
