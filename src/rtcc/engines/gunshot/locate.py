@@ -16,6 +16,7 @@ from rtcc.engines.gunshot.geometry import LocalFrame, inside_hull, speed_of_soun
 
 DEFAULT_TEMPERATURE_C = 15.0
 POOR_HDOP = 3.0  # metres of error per metre of timing error beyond which the geometry is called poor
+FEW_SENSORS = 6  # below this, a single late path can hardly be told from a direct one
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Incident:
 
     @property
     def classification(self) -> str:
-        if any(s.sensor_count >= 5 and "poor_geometry" not in s.warnings for s in self.shots):
+        if any(s.sensor_count >= FEW_SENSORS and "poor_geometry" not in s.warnings for s in self.shots):
             return "multiple gunshots" if self.rounds > 1 else "single gunshot"
         return "probable gunfire"
 
@@ -117,7 +118,7 @@ def _result(shot: Shot, c: float, ref_ns: int, frame: LocalFrame | None) -> Loca
     warnings = []
     if not inside_hull(xyz, used_xy):
         warnings.append("outside_sensor_hull")
-    if shot.sensor_count < 5:
+    if shot.sensor_count < FEW_SENSORS:
         warnings.append("too_few_sensors")
     if not math.isfinite(unc.hdop) or unc.hdop > POOR_HDOP:
         warnings.append("poor_geometry")
