@@ -195,7 +195,9 @@ class WayCollector(osmium.SimpleHandler):
     def node(self, n: Any) -> None:
         tags = n.tags
         if "addr:housenumber" in tags and "addr:street" in tags and n.location.valid():
-            self.addresses.append((n.location.lat, n.location.lon, tags["addr:housenumber"], tags["addr:street"]))
+            self.addresses.append(
+                (n.location.lat, n.location.lon, tags["addr:housenumber"], tags["addr:street"])
+            )
 
     def way(self, w: Any) -> None:
         tags = w.tags
@@ -245,14 +247,23 @@ class WayCollector(osmium.SimpleHandler):
                 refs.reverse()
                 coords.reverse()
             self.ways.append(
-                {"refs": refs, "coords": coords, "cls": highway, "name": name, "oneway": min(1, abs(oneway)),
-                 "kmh": kmh}
+                {
+                    "refs": refs,
+                    "coords": coords,
+                    "cls": highway,
+                    "name": name,
+                    "oneway": min(1, abs(oneway)),
+                    "kmh": kmh,
+                }
             )
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -269,8 +280,16 @@ def split_into_edges(ways: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for i in range(1, len(refs)):
             if i == len(refs) - 1 or uses[refs[i]] > 1:
                 if refs[start] != refs[i]:  # a closed loop with no junction on it is dropped
-                    edges.append({**way, "u": refs[start], "v": refs[i], "shape": coords[start + 1 : i],
-                                  "pu": coords[start], "pv": coords[i]})
+                    edges.append(
+                        {
+                            **way,
+                            "u": refs[start],
+                            "v": refs[i],
+                            "shape": coords[start + 1 : i],
+                            "pu": coords[start],
+                            "pv": coords[i],
+                        }
+                    )
                 start = i
     return edges
 

@@ -116,6 +116,12 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
     return jobs
 
 
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A background job (relay, engine, subscriber) that stops by itself is a fault worth shouting about."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background_job_crashed", job=task.get_name(), error=repr(task.exception()))
+
+
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
     settings = settings or (context.settings if context else Settings())
 
@@ -124,7 +130,11 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         ctx = context or build_context(settings)
         await asyncio.to_thread(ctx.db.migrate)
         app.state.ctx = ctx
-        tasks = [asyncio.create_task(job) for job in _background(ctx)]
+        tasks = [
+            asyncio.create_task(job, name=getattr(job, "__qualname__", "job")) for job in _background(ctx)
+        ]
+        for task in tasks:
+            task.add_done_callback(_report_crash)
         log.info("server_started", database=ctx.db.engine.url.render_as_string(hide_password=True))
         try:
             yield

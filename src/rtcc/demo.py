@@ -24,7 +24,7 @@ from rtcc.storage.live_state import SqlLiveState
 
 log = structlog.get_logger(__name__)
 
-WARM_UP_S = 20 * 60
+WARM_UP_S = 45 * 60  # the simulated city fires its first shots within this long
 DEMO_USERS = (
     ("admin", Role.ADMIN),
     ("operator", Role.OPERATOR),

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from rtcc.cli.common import console, err_console, load_settings, open_database, print_json
 from rtcc.domain.outcomes import Period, precision_by_period
+from rtcc.engines.gunshot.association import AssociationConfig
 from rtcc.engines.gunshot.locate import SensorPulse, group_incidents, locate, shot_json
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.live_state import SqlLiveState
@@ -103,6 +104,20 @@ def locate_command(
     incidents: Annotated[
         bool, typer.Option(help="Also print one line per incident (rounds at one place).")
     ] = False,
+    min_sensors: Annotated[
+        int,
+        typer.Option(
+            min=4, help="Sensors that must agree on a shot (live: 5; 4 for a small array, with care)."
+        ),
+    ] = 5,
+    fit_threshold_ms: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            max=20.0,
+            help="Largest residual of a direct arrival; raise it for arrays with rougher timing.",
+        ),
+    ] = 3.0,
 ) -> None:
     """Group pulses into shots and locate them; print one JSON object per located shot, in firing order."""
     try:
@@ -111,7 +126,8 @@ def locate_command(
     except (orjson.JSONDecodeError, InputError, ValueError) as exc:
         err_console.print(f"[red]{file}: {exc}[/red]")
         raise typer.Exit(2) from None
-    shots, unexplained = locate(pulses, temperature_c=temperature)
+    config = AssociationConfig(min_sensors=min_sensors, fit_threshold_s=fit_threshold_ms / 1000)
+    shots, unexplained = locate(pulses, temperature_c=temperature, config=config)
     for shot in shots:
         sys.stdout.write(orjson.dumps(shot_json(shot, geodetic)).decode() + "\n")
     if incidents:

@@ -17,7 +17,11 @@ def test_rounds_are_located_within_25_m_and_incidents_counted() -> None:
         e = item.event
         if e["type"] == "gunshot.pulse":
             p, loc = e["payload"], e["location"]
-            pulses.append(SensorPulse(e["id"], p["sensor_id"], p["arrival_ns"], loc["lat"], loc["lon"], p["elevation_m"]))
+            pulses.append(
+                SensorPulse(
+                    e["id"], p["sensor_id"], p["arrival_ns"], loc["lat"], loc["lon"], p["elevation_m"]
+                )
+            )
         elif "temperature_c" in e["payload"]:
             temperatures.append(e["payload"]["temperature_c"])
     shots, _ = locate(pulses, temperature_c=sum(temperatures) / len(temperatures))
@@ -26,7 +30,9 @@ def test_rounds_are_located_within_25_m_and_incidents_counted() -> None:
     errors = []
     for truth, fired_ns in rounds:
         near = [s for s in shots if abs(s.t0_ns - fired_ns) < 50_000_000]
-        errors.append(min((haversine_m(s.lat or 0, s.lon or 0, truth.lat, truth.lon) for s in near), default=math.inf))
+        errors.append(
+            min((haversine_m(s.lat or 0, s.lon or 0, truth.lat, truth.lon) for s in near), default=math.inf)
+        )
     within = sum(e <= 25 for e in errors) / len(errors)
     assert within >= 0.97, sorted(errors)[-5:]
     # no shot that the truth does not explain

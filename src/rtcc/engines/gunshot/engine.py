@@ -108,28 +108,32 @@ class GunshotEngine:
         """Buffer pulses and note temperatures; returns the agencies with new pulses."""
         dirty: set[str] = set()
         for event in events:
-            if event.type == SENSOR_HEARTBEAT.name:
-                beat = SENSOR_HEARTBEAT.payload(event)
-                if beat.temperature_c is not None:
-                    self.temperatures[beat.sensor_id] = beat.temperature_c
-                continue
-            pulse = GUNSHOT_PULSE.payload(event)
-            if pulse.temperature_c is not None:
-                self.temperatures[pulse.sensor_id] = pulse.temperature_c
-            assert event.location is not None
-            arrival_ns = pulse.arrival_ns or int(event.occurred_at.timestamp() * 1e6) * 1000
-            state = self.state[event.agency_id]
-            state.pulses[event.id] = SensorPulse(
-                event.id,
-                pulse.sensor_id,
-                arrival_ns,
-                event.location.lat,
-                event.location.lon,
-                pulse.elevation_m,
-            )
-            state.newest_ns = max(state.newest_ns, arrival_ns)
-            dirty.add(event.agency_id)
+            try:
+                dirty |= self._take_one(event)
+            except Exception as exc:  # a malformed stored event must not stop gunshot detection
+                log.error("gunshot_event_skipped", event_id=event.id, error=str(exc))
         return dirty
+
+    def _take_one(self, event: Event) -> set[str]:
+        if event.type == SENSOR_HEARTBEAT.name:
+            beat = SENSOR_HEARTBEAT.payload(event)
+            if beat.temperature_c is not None:
+                self.temperatures[beat.sensor_id] = beat.temperature_c
+            return set()
+        pulse = GUNSHOT_PULSE.payload(event)
+        if pulse.temperature_c is not None:
+            self.temperatures[pulse.sensor_id] = pulse.temperature_c
+        if event.location is None:
+            raise ValueError("a pulse without the sensor's position")
+        # Nanoseconds when the sensor gave them; the stored time keeps microseconds.
+        arrival_ns = pulse.arrival_ns or round(event.occurred_at.timestamp() * 1e6) * 1000
+        state = self.state[event.agency_id]
+        loc = event.location
+        state.pulses[event.id] = SensorPulse(
+            event.id, pulse.sensor_id, arrival_ns, loc.lat, loc.lon, pulse.elevation_m
+        )
+        state.newest_ns = max(state.newest_ns, arrival_ns)
+        return {event.agency_id}
 
     def temperature(self, sensor_ids: set[str]) -> float:
         known = sorted(self.temperatures[s] for s in sensor_ids if s in self.temperatures)
@@ -138,9 +142,6 @@ class GunshotEngine:
     async def process(self, agency_id: str) -> list[dict[str, Any]]:
         """Locate the recent window and raise or update alerts. Returns the alerts emitted."""
         state = self.state[agency_id]
-        horizon = state.newest_ns - self.window_ns
-        state.pulses = {k: p for k, p in state.pulses.items() if p.arrival_ns >= horizon}
-        state.shots = [s for s in state.shots if s.t0_ns >= horizon - self.window_ns]
         pulses = list(state.pulses.values())
         temperature = self.temperature({p.sensor_id for p in pulses})
         shots, _ = await asyncio.to_thread(locate, pulses, temperature_c=temperature)
@@ -152,7 +153,12 @@ class GunshotEngine:
                 changed = True
             elif shot.sensor_count > state.shots[known].sensor_count:
                 state.shots[known] = shot  # more sensors have now reported: a better fix
+        # Forget what no new pulse can still belong to. Pruning after locating, not before, keeps a burst
+        # that spans minutes (a backlog after a network outage) from losing its earlier shots.
+        horizon = state.newest_ns - self.window_ns
+        state.pulses = {k: p for k, p in state.pulses.items() if p.arrival_ns >= horizon}
         if not changed:
+            state.shots = [s for s in state.shots if s.t0_ns >= horizon - self.window_ns]
             return []
         emitted = []
         for incident in group_incidents(state.shots):
@@ -164,6 +170,7 @@ class GunshotEngine:
             await self.emit(agency_id, items)
             emitted.extend(items)
             self.alerts_raised += 1
+        state.shots = [s for s in state.shots if s.t0_ns >= horizon - self.window_ns]
         return emitted
 
     def alert_items(self, agency_id: str, incident: Incident, temperature_c: float) -> list[dict[str, Any]]:
