@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         le=60,
         description="Air temperature assumed for the speed of sound when no sensor reports one (Celsius).",
     )
+    sensor_down_after_s: float = Field(
+        180.0,
+        gt=0,
+        description="A sensor silent (no heartbeat or pulse) for this long is shown as down (seconds).",
+    )
     sim_seed: int = Field(7, description="Seed of the city simulator started by `rtcc demo`.")
     sim_speed: float = Field(1.0, gt=0, description="Simulated seconds per real second in `rtcc demo`.")
     sim_scale: float = Field(

@@ -107,6 +107,17 @@ class Sensor(Entity):
     lon: float
     elevation_m: float | None = None
     last_heartbeat_at: datetime | None = None
+    local_frame: dict[str, Any] | None = Field(
+        None, description="When registered in a local frame: its origin and the sensor's x, y, z metres."
+    )
+    status: str = Field("unknown", description="up, down (silent too long) or never (has not reported yet).")
+
+
+def sensor_status(last_heard: datetime | None, now: datetime, down_after_s: float) -> str:
+    """A sensor that stops reporting (heartbeats or pulses) is down: its silence is not a quiet street."""
+    if last_heard is None:
+        return "never"
+    return "up" if (now - last_heard).total_seconds() <= down_after_s else "down"
 
 
 class Drone(Entity):

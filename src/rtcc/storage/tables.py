@@ -195,6 +195,7 @@ sensors = Table(
     Column("lon", Float, nullable=False),
     Column("elevation_m", Float),
     Column("last_heartbeat_at", UTCDateTime()),
+    Column("local_frame", JsonDoc),
 )
 
 drones = Table(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from rtcc.api.deps import Ctx, require
-from rtcc.domain.entities import Call, Camera, Drone, Sensor, Unit, User
+from rtcc.domain.entities import Call, Camera, Drone, Unit, User
 from rtcc.domain.roles import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -30,11 +30,6 @@ async def list_units(ctx: Ctx, user: LiveReader) -> list[Unit]:
 @router.get("/cameras", response_model=list[Camera])
 async def list_cameras(ctx: Ctx, user: LiveReader) -> list[Camera]:
     return await asyncio.to_thread(ctx.live.cameras, agency_id=user.agency_id)
-
-
-@router.get("/sensors", response_model=list[Sensor])
-async def list_sensors(ctx: Ctx, user: LiveReader) -> list[Sensor]:
-    return await asyncio.to_thread(ctx.live.sensors, agency_id=user.agency_id)
 
 
 @router.get("/drones", response_model=list[Drone])
