@@ -106,3 +106,26 @@ def test_bad_input_names_the_field(tmp_path: Path, doc: dict[str, Any], message:
     path.write_bytes(orjson.dumps(doc))
     result = runner.invoke(cli, ["gunshot", "locate", str(path)])
     assert result.exit_code == 2 and message in result.output.replace("\n", "")
+
+
+def test_the_sensor_side_output_locates_as_it_is(tmp_path: Path) -> None:
+    scene = Scene(grid_array(), geodetic=True)
+    scene.shoot(SPOT, 1.0)
+    path = tmp_path / "pulses.jsonl"
+    lines = [
+        orjson.dumps(
+            {
+                "sensor_id": p.sensor_id,
+                "t_ns": p.arrival_ns,
+                "lat": p.lat,
+                "lon": p.lon,
+                "elevation_m": p.elevation_m,
+                "temperature_c": 15.0,
+            }
+        )
+        for p in scene.shuffled()
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    [shot] = run(path)
+    e, n, _ = ORIGIN.to_enu(shot["position"]["lat"], shot["position"]["lon"], shot["position"]["elevation_m"])
+    assert math.dist((e, n), SPOT[:2]) < 1.5 and shot["sensor_count"] == 25

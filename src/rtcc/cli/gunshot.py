@@ -51,6 +51,38 @@ def _arrival_ns(value: Any, where: str) -> int:
     return seconds * 1_000_000_000 + int((fraction + "000000000")[:9])
 
 
+def read_document(data: bytes) -> Any:
+    """The locate document, or JSON Lines of acoustic pulse messages (what `rtcc sensor listen --json`
+    prints: sensor_id, t_ns, lat, lon, elevation_m, temperature_c), turned into one."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        lines = [line for line in data.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise
+    pulses, temperatures = [], []
+    for n, line in enumerate(lines, start=1):
+        try:
+            msg = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"line {n}: not valid JSON: {exc}") from None
+        if not isinstance(msg, dict) or "t_ns" not in msg or "sensor_id" not in msg:
+            raise InputError(f"line {n}: expected a pulse message with sensor_id and t_ns")
+        if msg.get("temperature_c") is not None:
+            temperatures.append(float(msg["temperature_c"]))
+        position = {"lat": msg.get("lat"), "lon": msg.get("lon"), "elevation_m": msg.get("elevation_m")}
+        pulses.append(
+            {
+                "id": msg.get("id") or f"line-{n}",
+                "sensor_id": msg["sensor_id"],
+                "time_ns": msg["t_ns"],
+                "position": position,
+            }
+        )
+    temperature = sorted(temperatures)[len(temperatures) // 2] if temperatures else None
+    return {"temperature_c": temperature, "pulses": pulses}
+
+
 def read_pulses(doc: Any) -> tuple[list[SensorPulse], float | None, bool]:
     """Pulses of a locate input document, the temperature, and whether positions are lat/lon."""
     if not isinstance(doc, dict) or not isinstance(doc.get("pulses"), list):
@@ -68,7 +100,11 @@ def read_pulses(doc: Any) -> tuple[list[SensorPulse], float | None, bool]:
             if key not in item:
                 raise InputError(f"{where}.{key}: required")
         pos = item["position"]
-        t_ns = _arrival_ns(item.get("time"), where)
+        t_ns = (
+            int(item["time_ns"])
+            if isinstance(item.get("time_ns"), int)
+            else _arrival_ns(item.get("time"), where)
+        )
         if isinstance(pos, dict) and {"x", "y"} <= pos.keys():
             frames.add("xyz")
             xyz = (float(pos["x"]), float(pos["y"]), float(pos.get("z", 0.0)))
@@ -99,7 +135,12 @@ def read_pulses(doc: Any) -> tuple[list[SensorPulse], float | None, bool]:
 @gunshot_app.command("locate")
 def locate_command(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="JSON: {temperature_c?, pulses: [...]}")
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="JSON {temperature_c?, pulses: [...]}, or the JSON Lines `rtcc sensor listen --json` prints.",
+        ),
     ],
     incidents: Annotated[
         bool, typer.Option(help="Also print one line per incident (rounds at one place).")
@@ -121,7 +162,7 @@ def locate_command(
 ) -> None:
     """Group pulses into shots and locate them; print one JSON object per located shot, in firing order."""
     try:
-        doc = orjson.loads(file.read_bytes())
+        doc = read_document(file.read_bytes())
         pulses, temperature, geodetic = read_pulses(doc)
     except (orjson.JSONDecodeError, InputError, ValueError) as exc:
         err_console.print(f"[red]{file}: {exc}[/red]")
