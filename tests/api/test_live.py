@@ -24,6 +24,13 @@ def native(
     return item
 
 
+def status(event_id: str, seconds: float, state: str, unit: str | None = None) -> dict[str, object]:
+    payload: dict[str, object] = {"incident_id": "I1", "call_id": "C1", "status": state}
+    if unit:
+        payload["unit_id"] = unit
+    return native(event_id, "incident.status", seconds, payload, lat=None)
+
+
 def test_a_call_follows_its_incident_through_dispatch_to_clearance(client: TestClient, world: World) -> None:
     key = world.keys["cad"]
     headers = login(client, "operator")
@@ -50,27 +57,9 @@ def test_a_call_follows_its_incident_through_dispatch_to_clearance(client: TestC
         client,
         key,
         [
-            native(
-                "c1-d",
-                "incident.status",
-                30,
-                {"incident_id": "I1", "call_id": "C1", "status": "dispatched", "unit_id": "1A12"},
-                lat=None,
-            ),
-            native(
-                "c1-d2",
-                "incident.status",
-                35,
-                {"incident_id": "I1", "call_id": "C1", "status": "dispatched", "unit_id": "1B04"},
-                lat=None,
-            ),
-            native(
-                "c1-s",
-                "incident.status",
-                240,
-                {"incident_id": "I1", "call_id": "C1", "status": "on_scene", "unit_id": "1A12"},
-                lat=None,
-            ),
+            status("c1-d", 30, "dispatched", "1A12"),
+            status("c1-d2", 35, "dispatched", "1B04"),
+            status("c1-s", 240, "on_scene", "1A12"),
         ],
     )
     call = eventually(

@@ -29,32 +29,17 @@ class Permission(StrEnum):
 
 P = Permission
 
+# What the people at the desks of the center (operators and their supervisors) need.
+_DESK = frozenset(
+    {P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.FEEDS_READ, P.ALERTS_RESOLVE, P.REPORTS_READ}
+)
+
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {P.LIVE_READ, P.EVENTS_READ, P.FEEDS_READ, P.FEEDS_MANAGE, P.USERS_MANAGE, P.REPORTS_READ}
     ),
-    Role.SUPERVISOR: frozenset(
-        {
-            P.LIVE_READ,
-            P.EVENTS_READ,
-            P.ALPR_READ,
-            P.GUNSHOT_READ,
-            P.FEEDS_READ,
-            P.ALERTS_RESOLVE,
-            P.REPORTS_READ,
-        }
-    ),
-    Role.OPERATOR: frozenset(
-        {
-            P.LIVE_READ,
-            P.EVENTS_READ,
-            P.ALPR_READ,
-            P.GUNSHOT_READ,
-            P.FEEDS_READ,
-            P.ALERTS_RESOLVE,
-            P.REPORTS_READ,
-        }
-    ),
+    Role.SUPERVISOR: _DESK,
+    Role.OPERATOR: _DESK,
     Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE}),
     Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.REPORTS_READ}),
     Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ, P.REPORTS_READ}),
