@@ -31,11 +31,12 @@ def parse(item: Any, config: AcousticConfig) -> list[EventIn]:
     known = config.sensors.get(sensor_id)
     lat = parse_float(row.get("lat"), "lat", required=known is None)
     lon = parse_float(row.get("lon"), "lon", required=known is None)
-    location: dict[str, Any] = (
-        {"lat": lat, "lon": lon}
-        if lat is not None and lon is not None
-        else {"lat": known.lat, "lon": known.lon}  # type: ignore[union-attr]
-    )
+    if lat is not None and lon is not None:
+        location: dict[str, Any] = {"lat": lat, "lon": lon}
+    elif known is not None:  # the message says nothing of where: the surveyed position
+        location = {"lat": known.lat, "lon": known.lon}
+    else:
+        raise FeedParseError.one("lat", "required: the message has no position and the sensor is not surveyed")
     when, t_ns = _arrival(row)
     if row.get("kind") == "heartbeat":
         payload: dict[str, Any] = {"sensor_id": sensor_id}
