@@ -129,3 +129,50 @@ def test_the_sensor_side_output_locates_as_it_is(tmp_path: Path) -> None:
     [shot] = run(path)
     e, n, _ = ORIGIN.to_enu(shot["position"]["lat"], shot["position"]["lon"], shot["position"]["elevation_m"])
     assert math.dist((e, n), SPOT[:2]) < 1.5 and shot["sensor_count"] == 25
+
+
+def test_the_alert_report_counts_outcomes_per_month(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, world: Any, db: Any
+) -> None:
+    from datetime import timedelta
+
+    from rtcc.storage.live_state import SqlLiveState
+
+    monkeypatch.setenv("RTCC_MODE", "demo")
+    monkeypatch.setenv("RTCC_DATABASE_URL", database_url)
+    live = SqlLiveState(db)
+    base = datetime(2026, 10, 30, tzinfo=UTC)
+    outcomes = ["gunfire_confirmed", "no_evidence", None, "not_gunfire", "gunfire_confirmed"]
+    rows = [
+        {
+            "id": f"GS-{i}",
+            "agency_id": world.agency_id,
+            "kind": "gunshot",
+            "severity": "high",
+            "title": "Single gunshot",
+            "detail": {},
+            "raised_at": base + timedelta(days=i),
+            "status": "closed" if outcome else "new",
+            "outcome": outcome,
+        }
+        for i, outcome in enumerate(outcomes)
+    ]
+    live.register("alert", rows)
+    result = runner.invoke(
+        cli, ["report", "alerts", "--kind", "gunshot", "--json", "--agency", world.agency_id]
+    )
+    assert result.exit_code == 0, result.output
+    lines = {line["period"]: line for line in json.loads(result.stdout)}
+    assert (lines["2026-10"]["alerts"], lines["2026-10"]["with_outcome"], lines["2026-10"]["confirmed"]) == (
+        2,
+        2,
+        1,
+    )
+    assert (lines["2026-11"]["alerts"], lines["2026-11"]["with_outcome"], lines["2026-11"]["confirmed"]) == (
+        3,
+        2,
+        1,
+    )
+    assert lines["total"]["precision"] == 0.5
+    table = runner.invoke(cli, ["report", "alerts", "--kind", "gunshot", "--agency", world.agency_id])
+    assert "50.0%" in table.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 import typer
@@ -205,8 +205,9 @@ def report_alerts(
         err_console.print("[red]name the agency with --agency[/red]")
         raise typer.Exit(1)
     rows = SqlLiveState(db).alert_outcomes(agency_id=agency_id, kind=kind)
-    per: Period = period  # type: ignore[assignment]
-    lines = precision_by_period(((raised_at, outcome) for _, raised_at, outcome in rows), per)
+    lines = precision_by_period(
+        ((raised_at, outcome) for _, raised_at, outcome in rows), cast(Period, period)
+    )
     if as_json:
         print_json([line.model_dump() for line in lines])
         return
