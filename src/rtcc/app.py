@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from rtcc import __version__
 from rtcc.api.audit import AuditMiddleware
 from rtcc.api.context import AppContext
-from rtcc.api.routes import alerts, auth, events, feeds, health, ingest, live, sensors, users, ws
+from rtcc.api.routes import alerts, audit, auth, events, feeds, health, ingest, live, sensors, users, ws
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
 from rtcc.engines.camera_alerts import CameraAlertEngine
@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         live.router,
         alerts.router,
         sensors.router,
+        audit.router,
         feeds.router,
         users.router,
         ws.router,

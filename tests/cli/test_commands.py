@@ -110,7 +110,7 @@ def test_replay_releases_items_in_their_own_time() -> None:
 def test_accounts_from_the_command_line(world: World, db: Database) -> None:
     out = rtcc("user", "create", "dispatcher9", "--role", "operator", "--agency", world.agency_id)
     password = out.strip().rsplit("password: ", 1)[1]
-    assert Accounts(db).authenticate("dispatcher9", password) is not None
+    assert Accounts(db).authenticate("dispatcher9", password).user is not None
     out = rtcc("source", "create", "lpr-west", "--adapter", "alpr", "--agency", world.agency_id)
     key = out.strip().rsplit("API key: ", 1)[1]
     source = Accounts(db).source_for_key(key)

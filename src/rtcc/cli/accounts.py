@@ -1,4 +1,4 @@
-"""`rtcc migrate`, `rtcc agency create`, `rtcc user create`."""
+"""`rtcc migrate`, `rtcc agency create`, `rtcc user create|unlock`, `rtcc audit verify`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import typer
 from rtcc.cli.common import console, err_console, load_settings, open_database
 from rtcc.domain.roles import Role
 from rtcc.storage.accounts import Accounts
+from rtcc.storage.audit import AuditLog
 
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 agency_app = typer.Typer(help="Agencies sharing this installation.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 
@@ -60,3 +62,42 @@ def user_create(
     password = password or secrets.token_urlsafe(12)
     accounts.create_user(agency_id, username, password, role)
     console.print(f"user {username} ({role.value})" + (f", password: {password}" if generated else ""))
+
+
+@user_app.command("unlock")
+def user_unlock(username: Annotated[str, typer.Argument(help="The locked account.")]) -> None:
+    """Unlock an account locked after repeated failed sign-ins."""
+    db = open_database(load_settings())
+    if not Accounts(db).unlock(username):
+        err_console.print(f"[red]{username!r} is not locked (or does not exist)[/red]")
+        raise typer.Exit(1)
+    AuditLog(db).record(
+        action="account.unlock",
+        resource=f"user/{username}",
+        outcome="success",
+        username=None,
+        detail={"by": "command line", "unlocked": username},
+    )
+    console.print(f"{username} unlocked")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; name every altered, removed or inserted entry."""
+    db = open_database(load_settings())
+    log = AuditLog(db)
+    report = log.verify()
+    # Reading the audit is itself audited.
+    log.record(
+        action="audit.verify",
+        resource="audit_log",
+        outcome="intact" if report.intact else "broken",
+        detail={"checked": report.checked, "problems": len(report.problems), "by": "command line"},
+    )
+    if report.intact:
+        console.print(f"audit log intact: {report.checked:,} entries, last hash {report.last_hash}")
+        return
+    for problem in report.problems:
+        console.print(f"[red]{problem}[/red]", soft_wrap=True)
+    console.print(f"{len(report.problems)} problem(s) in {report.checked:,} entries")
+    raise typer.Exit(1)

@@ -37,6 +37,9 @@ class User(Entity):
     role: Role
     active: bool = True
     last_login_at: datetime | None = None
+    locked_at: datetime | None = Field(
+        None, description="Set after repeated failed sign-ins; an administrator unlocks."
+    )
 
 
 class Source(Entity):

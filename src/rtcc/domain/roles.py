@@ -62,6 +62,12 @@ WS_TOPICS: dict[Role, tuple[str, ...]] = {
 EVENT_TYPE_PERMISSION: dict[str, Permission] = {"alpr.": P.ALPR_READ, "gunshot.": P.GUNSHOT_READ}
 
 
+# CJIS Security Policy: lock an account after 5 failed sign-ins within 15 minutes, until an administrator
+# unlocks it.
+LOCKOUT_ATTEMPTS = 5
+LOCKOUT_WINDOW_MINUTES = 15
+
+
 def can(role: Role, permission: Permission) -> bool:
     return permission in PERMISSIONS[role]
 

@@ -39,6 +39,13 @@ def now_utc() -> datetime:
 
 
 @dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    outcome: str  # ok, wrong_password, unknown_user, locked, disabled
+    unlocked_at: datetime | None  # failures before an unlock do not count towards the next lock
+
+
+@dataclass(frozen=True)
 class SessionInfo:
     token_hash: str
     user: User
@@ -115,19 +122,43 @@ class Accounts:
         with self.db.read() as conn:
             return [User.model_validate(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
-    def authenticate(self, username: str, password: str) -> User | None:
-        """The user if the password is right and the account active; None otherwise."""
+    def authenticate(self, username: str, password: str) -> SignIn:
+        """Check a password. A locked or disabled account is refused even with the right password."""
         with self.db.read() as conn:
             r = conn.execute(select(users).where(users.c.username == username)).first()
         try:
             _hasher.verify(r.password_hash if r else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
-            return None
-        if r is None or not r.active:
-            return None
+            return SignIn(
+                None, "wrong_password" if r is not None else "unknown_user", r.unlocked_at if r else None
+            )
+        if r is None:
+            return SignIn(None, "unknown_user", None)
+        if r.locked_at is not None:
+            return SignIn(None, "locked", r.unlocked_at)
+        if not r.active:
+            return SignIn(None, "disabled", r.unlocked_at)
         with self.db.write() as conn:
             conn.execute(update(users).where(users.c.id == r.id).values(last_login_at=now_utc()))
-        return User.model_validate(r)
+        return SignIn(User.model_validate(r), "ok", r.unlocked_at)
+
+    def lock(self, username: str) -> bool:
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(users)
+                .where(users.c.username == username, users.c.locked_at.is_(None))
+                .values(locked_at=now_utc())
+            )
+        return bool(res.rowcount)
+
+    def unlock(self, username: str) -> bool:
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(users)
+                .where(users.c.username == username, users.c.locked_at.is_not(None))
+                .values(locked_at=None, unlocked_at=now_utc())
+            )
+        return bool(res.rowcount)
 
     # ---- sessions ----------------------------------------------------------------------------------------
     def start_session(self, user: User, source_ip: str | None) -> str:

@@ -52,6 +52,8 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_login_at", UTCDateTime()),
+    Column("locked_at", UTCDateTime()),
+    Column("unlocked_at", UTCDateTime()),
 )
 
 sessions = Table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -10,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from rtcc.api.deps import SESSION_COOKIE, Ctx, CurrentUser, audit_action, client_ip, current_session
 from rtcc.domain.entities import User
-from rtcc.storage.accounts import SessionInfo
+from rtcc.domain.roles import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_MINUTES
+from rtcc.storage.accounts import SessionInfo, now_utc
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -25,11 +27,17 @@ class LoginResponse(BaseModel):
     user: User
 
 
+REFUSALS = {
+    "locked": "account locked after repeated failed sign-ins; an administrator must unlock it",
+    "disabled": "account disabled",
+}
+
+
 @router.post("/login", response_model=LoginResponse)
 async def login(body: LoginRequest, request: Request, response: Response, ctx: Ctx) -> LoginResponse:
     ip = client_ip(request)
-    user = await asyncio.to_thread(ctx.accounts.authenticate, body.username, body.password)
-    if user is None:
+    result = await asyncio.to_thread(ctx.accounts.authenticate, body.username, body.password)
+    if result.user is None:
         await asyncio.to_thread(
             ctx.audit.record,
             action="login",
@@ -37,15 +45,45 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
             outcome="failure",
             username=body.username,
             source_ip=ip,
-            detail={"reason": "wrong username or password, or account disabled"},
+            detail={"reason": result.outcome},
         )
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+        if result.outcome == "wrong_password":
+            await _lock_if_repeated(ctx, body.username, result.unlocked_at, ip)
+        # Wrong and unknown look the same from outside: no telling which usernames exist.
+        detail = REFUSALS.get(result.outcome, "wrong username or password")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail)
+    user = result.user
     token = await asyncio.to_thread(ctx.accounts.start_session, user, ip)
     await audit_action(ctx, user, request, action="login", resource="session")
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
     )
     return LoginResponse(token=token, user=user)
+
+
+async def _lock_if_repeated(ctx: Ctx, username: str, unlocked_at: datetime | None, ip: str | None) -> None:
+    since = now_utc() - timedelta(minutes=LOCKOUT_WINDOW_MINUTES)
+    if unlocked_at is not None and unlocked_at > since:
+        since = unlocked_at  # failures before an administrator's unlock do not count again
+    failures = await asyncio.to_thread(
+        ctx.audit.entries,
+        action="login",
+        username=username,
+        outcome="failure",
+        since=since,
+        limit=LOCKOUT_ATTEMPTS,
+    )
+    wrong = [e for e in failures if e.detail.get("reason") == "wrong_password"]
+    if len(wrong) >= LOCKOUT_ATTEMPTS and await asyncio.to_thread(ctx.accounts.lock, username):
+        await asyncio.to_thread(
+            ctx.audit.record,
+            action="account.lock",
+            resource=f"user/{username}",
+            outcome="success",
+            username=username,
+            source_ip=ip,
+            detail={"failed_sign_ins": len(wrong), "within_minutes": LOCKOUT_WINDOW_MINUTES},
+        )
 
 
 @router.post("/logout", status_code=204)

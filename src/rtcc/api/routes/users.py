@@ -44,3 +44,17 @@ async def create_user(body: UserCreate, request: Request, ctx: Ctx, user: Admin)
     detail = {"new_username": created.username, "role": created.role.value}
     await audit_action(ctx, user, request, action="user.create", resource=f"user/{created.id}", detail=detail)
     return created
+
+
+@router.post("/{username}/unlock", response_model=User)
+async def unlock_user(username: str, request: Request, ctx: Ctx, user: Admin) -> User:
+    """Unlock an account locked after repeated failed sign-ins."""
+    target = await asyncio.to_thread(ctx.accounts.get_user, username)
+    if target is None or target.agency_id != user.agency_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
+    if not await asyncio.to_thread(ctx.accounts.unlock, username):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"{username!r} is not locked")
+    await audit_action(ctx, user, request, action="account.unlock", resource=f"user/{username}")
+    unlocked = await asyncio.to_thread(ctx.accounts.get_user, username)
+    assert unlocked is not None
+    return unlocked

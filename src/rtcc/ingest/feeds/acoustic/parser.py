@@ -36,7 +36,9 @@ def parse(item: Any, config: AcousticConfig) -> list[EventIn]:
     elif known is not None:  # the message says nothing of where: the surveyed position
         location = {"lat": known.lat, "lon": known.lon}
     else:
-        raise FeedParseError.one("lat", "required: the message has no position and the sensor is not surveyed")
+        raise FeedParseError.one(
+            "lat", "required: the message has no position and the sensor is not surveyed"
+        )
     when, t_ns = _arrival(row)
     if row.get("kind") == "heartbeat":
         payload: dict[str, Any] = {"sensor_id": sensor_id}

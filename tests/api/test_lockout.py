@@ -1,0 +1,54 @@
+"""CJIS sign-in rules: five failed sign-ins within 15 minutes lock the account until an administrator
+unlocks it; auditors read the audit log, and that reading is itself audited."""
+
+from fastapi.testclient import TestClient
+
+from rtcc.storage.audit import AuditLog
+from rtcc.storage.db import Database
+from tests.conftest import TEST_PASSWORD, login
+
+
+def attempt(client: TestClient, username: str, password: str) -> tuple[int, str]:
+    resp = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    return resp.status_code, resp.json().get("detail", "")
+
+
+def test_five_failures_lock_the_account_until_an_administrator_unlocks_it(
+    client: TestClient, db: Database
+) -> None:
+    for _ in range(4):
+        assert attempt(client, "officer", "not the password")[0] == 401
+    assert attempt(client, "officer", TEST_PASSWORD)[0] == 200  # four failures: still open
+    for _ in range(5):
+        attempt(client, "officer", "not the password")
+    code, detail = attempt(client, "officer", TEST_PASSWORD)
+    assert code == 401 and "locked" in detail  # even the right password is refused now
+    assert AuditLog(db).entries(action="account.lock")[0].username == "officer"
+
+    admin = login(client, "admin")
+    assert client.post("/api/v1/users/officer/unlock", headers=login(client, "operator")).status_code == 403
+    resp = client.post("/api/v1/users/officer/unlock", headers=admin)
+    assert resp.status_code == 200 and resp.json()["locked_at"] is None
+    assert attempt(client, "officer", TEST_PASSWORD)[0] == 200
+    # the failures before the unlock do not count again
+    assert attempt(client, "officer", "not the password")[0] == 401
+    assert attempt(client, "officer", TEST_PASSWORD)[0] == 200
+    assert client.post("/api/v1/users/officer/unlock", headers=admin).status_code == 409
+
+
+def test_unknown_usernames_fail_like_wrong_passwords(client: TestClient) -> None:
+    assert attempt(client, "nobody-here", "whatever1") == attempt(client, "officer", "whatever1")
+
+
+def test_auditors_read_the_log_and_the_reading_is_audited(client: TestClient, db: Database) -> None:
+    attempt(client, "operator", "not the password")
+    auditor = login(client, "auditor")
+    failures = client.get(
+        "/api/v1/audit", headers=auditor, params={"action": "login", "outcome": "failure"}
+    ).json()
+    assert [(e["username"], e["detail"]["reason"]) for e in failures] == [("operator", "wrong_password")]
+    assert client.get("/api/v1/audit", headers=login(client, "operator")).status_code == 403
+    check = client.get("/api/v1/audit/verify", headers=auditor).json()
+    assert check["intact"] and check["problems"] == []
+    reads = AuditLog(db).entries(username="auditor", action="search")
+    assert any(e.resource == "GET /api/v1/audit" for e in reads)
