@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from rtcc.cli.common import console, err_console, load_settings, open_database
+from rtcc.domain.passwords import password_problem
 from rtcc.domain.roles import Role
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.audit import AuditLog
@@ -55,8 +56,9 @@ def user_create(
     if accounts.get_user(username):
         err_console.print(f"[red]user {username!r} exists[/red]")
         raise typer.Exit(1)
-    if password is not None and len(password) < 8:
-        err_console.print("[red]password: at least 8 characters[/red]")
+    problem = password_problem(password, username) if password is not None else None
+    if problem is not None:
+        err_console.print(f"[red]password: {problem}[/red]")
         raise typer.Exit(2)
     generated = password is None
     password = password or secrets.token_urlsafe(12)

@@ -66,6 +66,8 @@ EVENT_TYPE_PERMISSION: dict[str, Permission] = {"alpr.": P.ALPR_READ, "gunshot."
 # unlocks it.
 LOCKOUT_ATTEMPTS = 5
 LOCKOUT_WINDOW_MINUTES = 15
+# and disable accounts nobody has used for 90 days.
+INACTIVE_DAYS = 90
 
 
 def can(role: Role, permission: Permission) -> bool:

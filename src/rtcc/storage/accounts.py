@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from rtcc.domain.entities import Agency, Source, User
-from rtcc.domain.roles import Role
+from rtcc.domain.roles import INACTIVE_DAYS, Role
 from rtcc.storage.db import Database
 from rtcc.storage.tables import agencies, sessions, sources, users
 
@@ -138,6 +138,11 @@ class Accounts:
             return SignIn(None, "locked", r.unlocked_at)
         if not r.active:
             return SignIn(None, "disabled", r.unlocked_at)
+        last_used = r.last_login_at or r.created_at
+        if now_utc() - last_used > timedelta(days=INACTIVE_DAYS):
+            with self.db.write() as conn:
+                conn.execute(update(users).where(users.c.id == r.id).values(active=False))
+            return SignIn(None, "inactive", r.unlocked_at)
         with self.db.write() as conn:
             conn.execute(update(users).where(users.c.id == r.id).values(last_login_at=now_utc()))
         return SignIn(User.model_validate(r), "ok", r.unlocked_at)
@@ -148,6 +153,16 @@ class Accounts:
                 update(users)
                 .where(users.c.username == username, users.c.locked_at.is_(None))
                 .values(locked_at=now_utc())
+            )
+        return bool(res.rowcount)
+
+    def enable(self, username: str) -> bool:
+        """Enable a disabled account; its inactivity clock starts again now."""
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(users)
+                .where(users.c.username == username, users.c.active.is_(False))
+                .values(active=True, last_login_at=now_utc())
             )
         return bool(res.rowcount)
 

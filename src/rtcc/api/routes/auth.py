@@ -30,6 +30,7 @@ class LoginResponse(BaseModel):
 REFUSALS = {
     "locked": "account locked after repeated failed sign-ins; an administrator must unlock it",
     "disabled": "account disabled",
+    "inactive": "account disabled after 90 days without use; an administrator must enable it",
 }
 
 

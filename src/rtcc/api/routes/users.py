@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from rtcc.api.deps import Ctx, audit_action, require
 from rtcc.domain.entities import User
+from rtcc.domain.passwords import password_problem
 from rtcc.domain.roles import Permission, Role
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -31,6 +32,9 @@ async def list_users(ctx: Ctx, user: Admin) -> list[User]:
 
 @router.post("", response_model=User, status_code=201)
 async def create_user(body: UserCreate, request: Request, ctx: Ctx, user: Admin) -> User:
+    problem = password_problem(body.password, body.username)
+    if problem is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"password: {problem}")
     if await asyncio.to_thread(ctx.accounts.get_user, body.username):
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"username: {body.username!r} is taken")
     created = await asyncio.to_thread(
@@ -58,3 +62,17 @@ async def unlock_user(username: str, request: Request, ctx: Ctx, user: Admin) ->
     unlocked = await asyncio.to_thread(ctx.accounts.get_user, username)
     assert unlocked is not None
     return unlocked
+
+
+@router.post("/{username}/enable", response_model=User)
+async def enable_user(username: str, request: Request, ctx: Ctx, user: Admin) -> User:
+    """Enable an account disabled after 90 days without use."""
+    target = await asyncio.to_thread(ctx.accounts.get_user, username)
+    if target is None or target.agency_id != user.agency_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
+    if not await asyncio.to_thread(ctx.accounts.enable, username):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"{username!r} is not disabled")
+    await audit_action(ctx, user, request, action="account.enable", resource=f"user/{username}")
+    enabled = await asyncio.to_thread(ctx.accounts.get_user, username)
+    assert enabled is not None
+    return enabled
