@@ -35,18 +35,6 @@ def test_every_data_endpoint_needs_a_session(client: TestClient) -> None:
         assert client.get(path).status_code == 200, path
 
 
-def test_every_route_in_the_openapi_document_is_either_public_or_protected(client: TestClient) -> None:
-    spec = client.get("/openapi.json").json()
-    for path, methods in spec["paths"].items():
-        for method in methods:
-            if path in PUBLIC or path in ("/api/v1/auth/login",):
-                continue
-            resp = client.request(method.upper(), path.replace("{", "").replace("}", ""))
-            assert resp.status_code == 401, (
-                f"{method.upper()} {path} answered {resp.status_code} without credentials"
-            )
-
-
 def test_sign_in_and_failures_are_audited(client: TestClient, db: Database) -> None:
     bad = client.post("/api/v1/auth/login", json={"username": "operator", "password": "wrong password"})
     assert bad.status_code == 401

@@ -1,0 +1,82 @@
+"""Every route in the OpenAPI document, with every role and with no credentials, answers as the
+permission matrix (src/rtcc/domain/roles.py, documented in the README) says. A new route must be added
+here, with the permission it needs, or this test fails."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rtcc.domain.roles import Permission, Role, can
+from tests.conftest import login
+
+P = Permission
+PUBLIC = "public"  # no credentials needed
+SESSION = "session"  # any signed-in user
+API_KEY = "api key"  # feeds, not people
+
+ROUTES: dict[tuple[str, str], str | Permission] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): SESSION,
+    ("GET", "/api/v1/auth/me"): SESSION,
+    ("POST", "/api/v1/ingest"): API_KEY,
+    ("GET", "/api/v1/events"): P.EVENTS_READ,
+    ("GET", "/api/v1/calls"): P.LIVE_READ,
+    ("GET", "/api/v1/units"): P.LIVE_READ,
+    ("GET", "/api/v1/cameras"): P.LIVE_READ,
+    ("GET", "/api/v1/drones"): P.LIVE_READ,
+    ("GET", "/api/v1/alerts"): P.LIVE_READ,
+    ("GET", "/api/v1/alerts/{alert_id}"): P.LIVE_READ,
+    ("POST", "/api/v1/alerts/{alert_id}/outcome"): P.ALERTS_RESOLVE,
+    ("GET", "/api/v1/reports/alert-outcomes"): P.REPORTS_READ,
+    ("GET", "/api/v1/sensors"): P.LIVE_READ,
+    ("POST", "/api/v1/sensors"): P.FEEDS_MANAGE,
+    ("GET", "/api/v1/audit"): P.AUDIT_READ,
+    ("GET", "/api/v1/audit/verify"): P.AUDIT_READ,
+    ("GET", "/api/v1/feeds"): P.FEEDS_READ,
+    ("GET", "/api/v1/deadletters"): P.FEEDS_READ,
+    ("POST", "/api/v1/sources"): P.FEEDS_MANAGE,
+    ("GET", "/api/v1/users"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{username}/unlock"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{username}/enable"): P.USERS_MANAGE,
+}
+
+
+def spec_routes(client: TestClient) -> list[tuple[str, str]]:
+    spec = client.get("/openapi.json").json()
+    return [(method.upper(), path) for path, methods in spec["paths"].items() for method in methods]
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    assert sorted(spec_routes(client)) == sorted(ROUTES)
+
+
+def call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
+    concrete = path.replace("{alert_id}", "no-such-alert").replace("{username}", "no-such-user")
+    return client.request(
+        method, concrete, headers=headers, json={} if method == "POST" else None
+    ).status_code
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_gets_exactly_what_the_matrix_gives_it(client: TestClient, role: Role) -> None:
+    headers = login(client, role.value)
+    for (method, path), need in ROUTES.items():
+        if need in (PUBLIC, API_KEY) or path == "/api/v1/auth/logout":
+            continue
+        status = call(client, method, path, headers)
+        if need == SESSION or can(role, need):  # type: ignore[arg-type]
+            assert status not in (401, 403), f"{role.value} was refused {method} {path} ({status})"
+        else:
+            assert status == 403, f"{role.value} got {status} for {method} {path}, which needs {need}"
+
+
+def test_without_credentials_only_public_routes_answer(client: TestClient) -> None:
+    for (method, path), need in ROUTES.items():
+        status = call(client, method, path, {})
+        if need == PUBLIC:
+            assert status not in (401, 403), f"{method} {path} should be public"
+        else:
+            assert status == 401, f"{method} {path} answered {status} without credentials"
