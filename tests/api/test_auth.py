@@ -59,7 +59,7 @@ def test_every_read_and_search_is_audited_with_who_what_and_outcome(client: Test
     client.get("/api/v1/units", headers=headers)
     client.get(
         "/api/v1/events",
-        headers={**headers, "X-Purpose": "case 26-001234 robbery"},
+        headers={**headers, "X-Purpose": "robbery investigation", "X-Case-Number": "26-001234"},
         params={"type": "alpr.read"},
     )
     client.get("/api/v1/feeds", headers=headers)  # analysts may not see feeds
@@ -69,8 +69,11 @@ def test_every_read_and_search_is_audited_with_who_what_and_outcome(client: Test
         ("analyst", "search", "GET /api/v1/events", "success"),
         ("analyst", "read", "GET /api/v1/feeds", "denied"),
     ]
-    assert entries[1].purpose == "case 26-001234 robbery"
-    assert entries[1].detail["query"] == {"type": "alpr.read"}
+    assert entries[1].purpose == "robbery investigation"
+    assert (
+        entries[1].detail["query"] == {"type": "alpr.read"}
+        and entries[1].detail["case_number"] == "26-001234"
+    )
 
 
 def test_the_audit_log_is_hash_chained(client: TestClient, db: Database) -> None:
@@ -98,7 +101,7 @@ def test_the_audit_log_is_hash_chained(client: TestClient, db: Database) -> None
         ("auditor", "/api/v1/feeds", 200),
         ("operator", "/api/v1/users", 403),
         ("admin", "/api/v1/users", 200),
-        ("analyst", "/api/v1/events?type=alpr.read", 200),
+        ("analyst", "/api/v1/events?type=alpr.read&purpose=stolen+car&case_number=26-9", 200),
         ("admin", "/api/v1/events?type=alpr.read", 403),
     ],
 )

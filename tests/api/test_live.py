@@ -194,6 +194,16 @@ def test_the_event_history_can_be_searched_by_type_and_time(client: TestClient, 
     read = {"plate": "HJK4821", "latitude": 39.9, "longitude": -83.0, "reader_id": "R1"}
     send(client, world.keys["alpr"], [{**read, "time": at(s)} for s in (0, 60, 120)])
     headers = login(client, "analyst")
+    refused = client.get("/api/v1/events", headers=headers, params={"type": "alpr.read"})
+    assert refused.status_code == 422 and "purpose and case_number: required" in refused.json()["detail"]
+    no_case = client.get(
+        "/api/v1/events", headers={**headers, "X-Purpose": "stolen car"}, params={"type": "alpr.read"}
+    )
+    assert no_case.status_code == 422 and no_case.json()["detail"].startswith("case_number: required")
+    # without a plate type, an analyst's search could return plate reads too: the same rule applies
+    assert client.get("/api/v1/events", headers=headers).status_code == 422
+    assert client.get("/api/v1/events", headers=headers, params={"type": "unit.location"}).status_code == 200
+    headers = {**headers, "X-Purpose": "stolen vehicle recovery", "X-Case-Number": "26-004411"}
     resp = client.get(
         "/api/v1/events", headers=headers, params={"type": "alpr.read", "occurred_from": at(30)}
     )

@@ -43,7 +43,7 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
         token = httpx.post(
             f"{base}/api/v1/auth/login", json={"username": "analyst", "password": password}
         ).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}", "X-Purpose": "demo check", "X-Case-Number": "DEMO-1"}
 
         def get(path: str, **params: Any) -> list[dict[str, Any]]:
             resp = httpx.get(base + path, headers=headers, params=params, timeout=10)

@@ -67,5 +67,9 @@ class AuditMiddleware:
             agency_id=user.agency_id if user else None,
             source_ip=client[0] if client else None,
             purpose=headers.get("x-purpose") or query.get("purpose"),
-            detail={"query": query, "status": status_code},
+            detail={
+                "query": query,
+                "status": status_code,
+                **({"case_number": headers["x-case-number"]} if "x-case-number" in headers else {}),
+            },
         )

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from rtcc.api.deps import Ctx, require
 from rtcc.domain.entities import User
@@ -15,9 +15,13 @@ from rtcc.domain.roles import Permission, may_read_type
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
+# Event types whose search must state a purpose and a case number.
+SEARCH_NEEDS_PURPOSE = ("alpr.",)
+
 
 @router.get("", response_model=list[Event])
 async def list_events(
+    request: Request,
     ctx: Ctx,
     user: Annotated[User, Depends(require(Permission.EVENTS_READ))],
     type: Annotated[
@@ -38,6 +42,21 @@ async def list_events(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail=f"role {user.role.value} may not read {', '.join(refused)}"
         )
+    if any(t.startswith(SEARCH_NEEDS_PURPOSE) for t in types) or (
+        not types and may_read_type(user.role, "alpr.read")
+    ):
+        # California SB 34 and 28 CFR Part 23: a search of plate reads states why, and for which case.
+        stated = {
+            "purpose": request.headers.get("x-purpose") or request.query_params.get("purpose"),
+            "case_number": request.headers.get("x-case-number") or request.query_params.get("case_number"),
+        }
+        missing = [name for name, value in stated.items() if not (value and value.strip())]
+        if missing:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"{' and '.join(missing)}: required to search plate reads (X-Purpose and X-Case-Number "
+                "headers, or purpose and case_number parameters); filter by other types to search without",
+            )
     for bound in (occurred_from, occurred_to):
         if bound is not None and bound.tzinfo is None:
             raise HTTPException(
