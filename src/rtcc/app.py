@@ -21,7 +21,20 @@ from fastapi.responses import JSONResponse
 from rtcc import __version__
 from rtcc.api.audit import AuditMiddleware
 from rtcc.api.context import AppContext
-from rtcc.api.routes import alerts, audit, auth, events, feeds, health, ingest, live, sensors, users, ws
+from rtcc.api.routes import (
+    alerts,
+    audit,
+    auth,
+    events,
+    feeds,
+    health,
+    ingest,
+    live,
+    retention,
+    sensors,
+    users,
+    ws,
+)
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
 from rtcc.engines.camera_alerts import CameraAlertEngine
@@ -36,6 +49,7 @@ from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.retention import Retention
 from rtcc.web import pages
 
 log = structlog.get_logger(__name__)
@@ -55,13 +69,15 @@ def build_context(settings: Settings) -> AppContext:
         max_batch_items=settings.max_batch_items,
     )
     ingest_service = IngestService(store, adapters, limits=limits, on_commit=relay.wake)
+    audit = AuditLog(db)
     return AppContext(
         settings=settings,
         db=db,
         events=store,
         accounts=Accounts(db),
-        audit=AuditLog(db),
+        audit=audit,
         live=SqlLiveState(db),
+        retention=Retention(db, audit, settings.retention_policies()),
         adapters=adapters,
         ingest=ingest_service,
         bus=bus,
@@ -101,6 +117,7 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
         GunshotEngine(
             ctx.bus, emitter.emit, ctx.live, default_temperature_c=ctx.settings.gunshot_temperature_c
         ).run(),
+        ctx.retention.run_forever(timedelta(minutes=ctx.settings.retention_every_minutes)),
     ]
     if ctx.settings.mqtt_url:
         mqtt = MqttIngest(
@@ -173,6 +190,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         alerts.router,
         sensors.router,
         audit.router,
+        retention.router,
         feeds.router,
         users.router,
         ws.router,

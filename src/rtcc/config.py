@@ -15,6 +15,8 @@ import yaml
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from rtcc.domain.retention import RetentionPolicy, policies
+
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "demo-secret-not-for-production"})
 
 
@@ -105,6 +107,27 @@ class Settings(BaseSettings):
         gt=0,
         description="A sensor silent (no heartbeat or pulse) for this long is shown as down (seconds).",
     )
+    retention_plate_reads_days: int = Field(
+        30, ge=1, le=3650, description="Plate reads that hit nothing are purged after this many days."
+    )
+    retention_events_days: int = Field(
+        365,
+        ge=30,
+        le=36500,
+        description="Other feed events (locations, pulses, statuses) are purged after this many days.",
+    )
+    retention_calls_days: int = Field(
+        1095,
+        ge=30,
+        le=36500,
+        description="Cleared calls are purged from the live picture after this many days.",
+    )
+    retention_dead_letters_days: int = Field(
+        90, ge=1, le=3650, description="Refused items kept for operators are purged after this many days."
+    )
+    retention_every_minutes: int = Field(
+        60, ge=1, description="How often the retention policies run by themselves (minutes)."
+    )
     sim_seed: int = Field(7, description="Seed of the city simulator started by `rtcc demo`.")
     sim_speed: float = Field(1.0, gt=0, description="Simulated seconds per real second in `rtcc demo`.")
     sim_scale: float = Field(
@@ -134,6 +157,14 @@ class Settings(BaseSettings):
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    def retention_policies(self) -> list[RetentionPolicy]:
+        return policies(
+            plate_reads_days=self.retention_plate_reads_days,
+            events_days=self.retention_events_days,
+            calls_days=self.retention_calls_days,
+            dead_letters_days=self.retention_dead_letters_days,
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,7 @@ import uvicorn
 
 from rtcc import demo
 from rtcc.app import create_app
-from rtcc.cli import accounts, feeds, gunshot, sensor, simulate
+from rtcc.cli import accounts, feeds, gunshot, retention, sensor, simulate
 from rtcc.cli.common import load_settings
 
 cli = typer.Typer(
@@ -31,6 +31,7 @@ cli.add_typer(accounts.audit_app, name="audit")
 cli.add_typer(gunshot.gunshot_app, name="gunshot")
 cli.add_typer(gunshot.report_app, name="report")
 cli.add_typer(sensor.sensor_app, name="sensor")
+cli.add_typer(retention.retention_app, name="retention")
 
 
 @cli.command()

@@ -32,6 +32,7 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/reports/alert-outcomes"): P.REPORTS_READ,
     ("GET", "/api/v1/sensors"): P.LIVE_READ,
     ("POST", "/api/v1/sensors"): P.FEEDS_MANAGE,
+    ("GET", "/api/v1/retention"): P.REPORTS_READ,
     ("GET", "/api/v1/audit"): P.AUDIT_READ,
     ("GET", "/api/v1/audit/verify"): P.AUDIT_READ,
     ("GET", "/api/v1/feeds"): P.FEEDS_READ,

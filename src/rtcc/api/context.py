@@ -18,6 +18,7 @@ from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.retention import Retention
 
 
 @dataclass
@@ -58,6 +59,7 @@ class AppContext:
     ingest: IngestService
     bus: InProcessBus
     relay: OutboxRelay
+    retention: Retention
     metrics: Metrics = field(default_factory=Metrics)
     mqtt: MqttIngest | None = None
 

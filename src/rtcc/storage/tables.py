@@ -237,6 +237,20 @@ alerts = Table(
     Index("ix_alerts_kind_raised_at", "kind", "raised_at"),
 )
 
+# What each retention run purged, under which policy: the retention report and the transparency page.
+retention_runs = Table(
+    "retention_runs",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("ran_at", UTCDateTime(), nullable=False),
+    Column("policy", String(64), nullable=False),
+    Column("keep_days", Integer, nullable=False),
+    Column("cutoff", UTCDateTime(), nullable=False),
+    Column("purged", BigInteger, nullable=False),
+    Column("kept_on_hold", BigInteger, nullable=False),
+    Index("ix_retention_runs_ran_at", "ran_at"),
+)
+
 # Hash-chained: each entry's hash covers its content and the previous entry's hash.
 audit_log = Table(
     "audit_log",
