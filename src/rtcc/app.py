@@ -50,6 +50,7 @@ from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.retention import Retention
+from rtcc.storage.secret_box import SecretBox
 from rtcc.web import pages
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,7 @@ def build_context(settings: Settings) -> AppContext:
         settings=settings,
         db=db,
         events=store,
-        accounts=Accounts(db),
+        accounts=Accounts(db, SecretBox(settings.secret_key, "totp")),
         audit=audit,
         live=SqlLiveState(db),
         retention=Retention(db, audit, settings.retention_policies()),

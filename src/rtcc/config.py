@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         "rtcc/ingest",
         description="Sensors publish to <prefix>/<source name>; the subscriber listens to <prefix>/#.",
     )
+    require_mfa: bool | None = Field(
+        None,
+        description="Require a second factor (TOTP) for every account: true by default, false by default in demo mode.",
+    )
     session_idle_minutes: int = Field(30, ge=1, description="A session ends after this many idle minutes.")
     session_max_hours: int = Field(12, ge=1, description="A session ends this many hours after sign-in.")
     ws_queue_size: int = Field(
@@ -147,6 +151,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
+        if self.require_mfa is None:
+            self.require_mfa = self.mode is not Mode.DEMO
         if self.mode is Mode.DEMO:
             if not self.secret_key:
                 self.secret_key = "demo-secret-not-for-production"  # noqa: S105  (refused outside demo mode)

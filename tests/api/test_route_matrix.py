@@ -20,6 +20,8 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): SESSION,
     ("GET", "/api/v1/auth/me"): SESSION,
+    ("POST", "/api/v1/auth/mfa/begin"): SESSION,
+    ("POST", "/api/v1/auth/mfa/confirm"): SESSION,
     ("POST", "/api/v1/ingest"): API_KEY,
     ("GET", "/api/v1/events"): P.EVENTS_READ,
     ("GET", "/api/v1/calls"): P.LIVE_READ,
@@ -42,6 +44,7 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/users"): P.USERS_MANAGE,
     ("POST", "/api/v1/users/{username}/unlock"): P.USERS_MANAGE,
     ("POST", "/api/v1/users/{username}/enable"): P.USERS_MANAGE,
+    ("POST", "/api/v1/users/{username}/mfa/reset"): P.USERS_MANAGE,
 }
 
 

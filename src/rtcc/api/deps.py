@@ -43,6 +43,14 @@ async def resolve_session(ctx: AppContext, token: str | None) -> SessionInfo | N
     )
 
 
+# Until a second factor is set up, a session reaches only these (CJIS: MFA for every account).
+ENROLMENT_PATHS = ("/api/v1/auth/mfa/", "/api/v1/auth/me", "/api/v1/auth/logout")
+
+
+def needs_enrolment(ctx: AppContext, session: SessionInfo) -> bool:
+    return bool(ctx.settings.require_mfa) and not session.user.mfa_enrolled
+
+
 async def current_session(request: Request, ctx: Ctx) -> SessionInfo:
     session = await resolve_session(ctx, bearer_token(request))
     if session is None:
@@ -52,6 +60,11 @@ async def current_session(request: Request, ctx: Ctx) -> SessionInfo:
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.user = session.user
+    if needs_enrolment(ctx, session) and not request.url.path.startswith(ENROLMENT_PATHS):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="set up a second factor first: POST /api/v1/auth/mfa/begin, then /api/v1/auth/mfa/confirm",
+        )
     return session
 
 

@@ -40,6 +40,11 @@ class User(Entity):
     locked_at: datetime | None = Field(
         None, description="Set after repeated failed sign-ins; an administrator unlocks."
     )
+    mfa_enrolled_at: datetime | None = Field(None, description="When the second factor (TOTP) was set up.")
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enrolled_at is not None
 
 
 class Source(Entity):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
@@ -17,6 +18,7 @@ from sqlalchemy import select, update
 from rtcc.domain.entities import Agency, Source, User
 from rtcc.domain.roles import INACTIVE_DAYS, Role
 from rtcc.storage.db import Database
+from rtcc.storage.secret_box import SecretBox
 from rtcc.storage.tables import agencies, sessions, sources, users
 
 _hasher = PasswordHasher()
@@ -54,8 +56,9 @@ class SessionInfo:
 
 
 class Accounts:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, box: SecretBox | None = None):
         self.db = db
+        self.box = box  # needed only for second factors
 
     # ---- agencies and users ---------------------------------------------------------------------------
     def create_agency(self, name: str, *, agency_id: str | None = None, ori: str | None = None) -> Agency:
@@ -122,8 +125,9 @@ class Accounts:
         with self.db.read() as conn:
             return [User.model_validate(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
-    def authenticate(self, username: str, password: str) -> SignIn:
-        """Check a password. A locked or disabled account is refused even with the right password."""
+    def authenticate(self, username: str, password: str, otp: str | None = None) -> SignIn:
+        """Check a password, and the one-time code when the account has a second factor. A locked or
+        disabled account is refused even with the right password."""
         with self.db.read() as conn:
             r = conn.execute(select(users).where(users.c.username == username)).first()
         try:
@@ -143,9 +147,63 @@ class Accounts:
             with self.db.write() as conn:
                 conn.execute(update(users).where(users.c.id == r.id).values(active=False))
             return SignIn(None, "inactive", r.unlocked_at)
+        if r.mfa_enrolled_at is not None:
+            if not otp:
+                return SignIn(None, "otp_required", r.unlocked_at)
+            if not self._check_otp(r.id, r.totp_secret, r.totp_last_step, otp):
+                return SignIn(None, "wrong_otp", r.unlocked_at)
         with self.db.write() as conn:
             conn.execute(update(users).where(users.c.id == r.id).values(last_login_at=now_utc()))
         return SignIn(User.model_validate(r), "ok", r.unlocked_at)
+
+    # ---- second factor (TOTP, RFC 6238) ------------------------------------------------------------------
+    def _box(self) -> SecretBox:
+        if self.box is None:
+            raise RuntimeError("Accounts needs a SecretBox for second factors")
+        return self.box
+
+    def begin_mfa(self, user_id: str) -> str:
+        """A new TOTP secret for the user, sealed at rest; effective once confirmed with a code."""
+        secret = pyotp.random_base32()
+        with self.db.write() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(totp_secret=self._box().seal(secret), mfa_enrolled_at=None, totp_last_step=None)
+            )
+        return secret
+
+    def confirm_mfa(self, user_id: str, code: str) -> bool:
+        with self.db.read() as conn:
+            r = conn.execute(select(users).where(users.c.id == user_id)).first()
+        if r is None or not r.totp_secret or not self._check_otp(r.id, r.totp_secret, r.totp_last_step, code):
+            return False
+        with self.db.write() as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(mfa_enrolled_at=now_utc()))
+        return True
+
+    def reset_mfa(self, username: str) -> bool:
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(totp_secret=None, mfa_enrolled_at=None, totp_last_step=None)
+            )
+        return bool(res.rowcount)
+
+    def _check_otp(self, user_id: str, sealed: str | None, last_step: int | None, code: str) -> bool:
+        """Accept the current code or the one either side of it (clock drift), each only once."""
+        if not sealed or not code.isdigit():
+            return False
+        totp = pyotp.TOTP(self._box().open(sealed))
+        now = now_utc()
+        step = int(now.timestamp()) // totp.interval
+        for candidate in (step, step - 1, step + 1):
+            if totp.at(candidate * totp.interval) == code and (last_step is None or candidate > last_step):
+                with self.db.write() as conn:
+                    conn.execute(update(users).where(users.c.id == user_id).values(totp_last_step=candidate))
+                return True
+        return False
 
     def lock(self, username: str) -> bool:
         with self.db.write() as conn:
@@ -220,6 +278,7 @@ class Accounts:
             role=Role(r.role),
             active=r.active,
             last_login_at=r.last_login_at,
+            mfa_enrolled_at=r.mfa_enrolled_at,
         )
         return SessionInfo(token_hash, user, r.created_at, now)
 

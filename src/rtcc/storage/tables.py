@@ -54,6 +54,9 @@ users = Table(
     Column("last_login_at", UTCDateTime()),
     Column("locked_at", UTCDateTime()),
     Column("unlocked_at", UTCDateTime()),
+    Column("totp_secret", String(200)),  # sealed (AES-GCM), never stored in the clear
+    Column("mfa_enrolled_at", UTCDateTime()),
+    Column("totp_last_step", BigInteger),  # a code is good once: the last time step used
 )
 
 sessions = Table(

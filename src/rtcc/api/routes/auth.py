@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated
 
+import pyotp
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
@@ -20,24 +21,40 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 class LoginRequest(BaseModel):
     username: str = Field(..., min_length=1, max_length=100)
     password: str = Field(..., min_length=1, max_length=500)
+    otp: str | None = Field(None, max_length=10, description="The 6-digit code from the authenticator app.")
 
 
 class LoginResponse(BaseModel):
     token: str = Field(..., description="Session token: send as 'Authorization: Bearer <token>'.")
     user: User
+    mfa_enrolment_required: bool = Field(
+        False,
+        description="True until the account has a second factor: only enrolment is open to this session.",
+    )
+
+
+class MfaBegin(BaseModel):
+    secret: str = Field(..., description="Base32 secret for the authenticator app; shown once.")
+    otpauth_uri: str = Field(..., description="The same as an otpauth:// URI (for a QR code).")
+
+
+class MfaConfirm(BaseModel):
+    code: str = Field(..., min_length=6, max_length=10)
 
 
 REFUSALS = {
     "locked": "account locked after repeated failed sign-ins; an administrator must unlock it",
     "disabled": "account disabled",
     "inactive": "account disabled after 90 days without use; an administrator must enable it",
+    "otp_required": "otp: this account has a second factor; send the 6-digit code",
+    "wrong_otp": "otp: wrong or already used code",
 }
 
 
 @router.post("/login", response_model=LoginResponse)
 async def login(body: LoginRequest, request: Request, response: Response, ctx: Ctx) -> LoginResponse:
     ip = client_ip(request)
-    result = await asyncio.to_thread(ctx.accounts.authenticate, body.username, body.password)
+    result = await asyncio.to_thread(ctx.accounts.authenticate, body.username, body.password, body.otp)
     if result.user is None:
         await asyncio.to_thread(
             ctx.audit.record,
@@ -48,7 +65,7 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
             source_ip=ip,
             detail={"reason": result.outcome},
         )
-        if result.outcome == "wrong_password":
+        if result.outcome in ("wrong_password", "wrong_otp"):
             await _lock_if_repeated(ctx, body.username, result.unlocked_at, ip)
         # Wrong and unknown look the same from outside: no telling which usernames exist.
         detail = REFUSALS.get(result.outcome, "wrong username or password")
@@ -59,7 +76,42 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
     )
-    return LoginResponse(token=token, user=user)
+    enrol = bool(ctx.settings.require_mfa) and not user.mfa_enrolled
+    return LoginResponse(token=token, user=user, mfa_enrolment_required=enrol)
+
+
+@router.post("/mfa/begin", response_model=MfaBegin)
+async def mfa_begin(
+    request: Request, ctx: Ctx, session: Annotated[SessionInfo, Depends(current_session)]
+) -> MfaBegin:
+    """Start setting up (or replacing) the second factor: a new TOTP secret, active once confirmed."""
+    user = session.user
+    if user.mfa_enrolled:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail="a second factor is already set up; an administrator can reset it",
+        )
+    secret = await asyncio.to_thread(ctx.accounts.begin_mfa, user.id)
+    await audit_action(ctx, user, request, action="mfa.begin", resource=f"user/{user.username}")
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="OpenRTCC")
+    return MfaBegin(secret=secret, otpauth_uri=uri)
+
+
+@router.post("/mfa/confirm", status_code=204)
+async def mfa_confirm(
+    body: MfaConfirm, request: Request, ctx: Ctx, session: Annotated[SessionInfo, Depends(current_session)]
+) -> None:
+    """Confirm the second factor with a code from the app; from then on, sign-in asks for one."""
+    user = session.user
+    ok = await asyncio.to_thread(ctx.accounts.confirm_mfa, user.id, body.code)
+    outcome = "success" if ok else "failure"
+    await audit_action(
+        ctx, user, request, action="mfa.confirm", resource=f"user/{user.username}", outcome=outcome
+    )
+    if not ok:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="code: wrong or expired; begin again if needed"
+        )
 
 
 async def _lock_if_repeated(ctx: Ctx, username: str, unlocked_at: datetime | None, ip: str | None) -> None:
@@ -74,7 +126,7 @@ async def _lock_if_repeated(ctx: Ctx, username: str, unlocked_at: datetime | Non
         since=since,
         limit=LOCKOUT_ATTEMPTS,
     )
-    wrong = [e for e in failures if e.detail.get("reason") == "wrong_password"]
+    wrong = [e for e in failures if e.detail.get("reason") in ("wrong_password", "wrong_otp")]
     if len(wrong) >= LOCKOUT_ATTEMPTS and await asyncio.to_thread(ctx.accounts.lock, username):
         await asyncio.to_thread(
             ctx.audit.record,

@@ -76,3 +76,16 @@ async def enable_user(username: str, request: Request, ctx: Ctx, user: Admin) ->
     enabled = await asyncio.to_thread(ctx.accounts.get_user, username)
     assert enabled is not None
     return enabled
+
+
+@router.post("/{username}/mfa/reset", response_model=User)
+async def reset_mfa(username: str, request: Request, ctx: Ctx, user: Admin) -> User:
+    """Remove a user's second factor (a lost phone): they set up a new one at their next sign-in."""
+    target = await asyncio.to_thread(ctx.accounts.get_user, username)
+    if target is None or target.agency_id != user.agency_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
+    await asyncio.to_thread(ctx.accounts.reset_mfa, username)
+    await audit_action(ctx, user, request, action="mfa.reset", resource=f"user/{username}")
+    reset = await asyncio.to_thread(ctx.accounts.get_user, username)
+    assert reset is not None
+    return reset

@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from rtcc.api.context import AppContext
-from rtcc.api.deps import audit_action, bearer_token, resolve_session
+from rtcc.api.deps import audit_action, bearer_token, needs_enrolment, resolve_session
 from rtcc.bus.memory import topic_matches
 from rtcc.domain.events import Event
 from rtcc.domain.roles import WS_TOPICS, Role, may_receive
@@ -36,6 +36,9 @@ async def live_socket(websocket: WebSocket) -> None:
     session = await resolve_session(ctx, token)
     if session is None:
         await websocket.close(code=4401, reason="sign in first")
+        return
+    if needs_enrolment(ctx, session):
+        await websocket.close(code=4403, reason="set up a second factor first")
         return
     role = session.user.role
     agency = session.user.agency_id
