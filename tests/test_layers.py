@@ -17,7 +17,37 @@ def test_import_layering_contracts_hold() -> None:
     assert "Contracts: 2 kept, 0 broken" in result.stdout
 
 
-def test_no_facial_recognition_dependency() -> None:
-    text = (ROOT / "pyproject.toml").read_text().lower()
-    for name in ("face_recognition", "deepface", "insightface", "dlib", "facenet", "mediapipe"):
-        assert name not in text, name
+FACE_PACKAGES = (
+    "face-recognition",
+    "face_recognition",
+    "deepface",
+    "insightface",
+    "dlib",
+    "facenet",
+    "mediapipe",
+    "retinaface",
+    "mtcnn",
+    "opencv-python",
+    "opencv-contrib-python",
+    "face-alignment",
+)
+
+
+def test_no_facial_recognition_dependency_is_declared_or_installed() -> None:
+    """The system has no facial recognition: nothing that provides it is a dependency or installed."""
+    from importlib.metadata import distributions
+
+    declared = (ROOT / "pyproject.toml").read_text().lower()
+    installed = {(d.metadata["Name"] or "").lower() for d in distributions()}
+    for name in FACE_PACKAGES:
+        assert name not in declared, name
+        assert name not in installed, name
+
+
+def test_no_endpoint_offers_face_detection_or_recognition() -> None:
+    from rtcc.app import create_app
+    from rtcc.config import Settings
+
+    spec = create_app(Settings(mode="demo", database_url="sqlite://")).openapi()
+    text = str(spec).lower()
+    assert "face" not in text and "biometric" not in text
