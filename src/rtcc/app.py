@@ -32,6 +32,7 @@ from rtcc.api.routes import (
     live,
     retention,
     sensors,
+    transparency,
     users,
     ws,
 )
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         sensors.router,
         audit.router,
         retention.router,
+        transparency.router,
         feeds.router,
         users.router,
         ws.router,
