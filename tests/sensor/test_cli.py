@@ -135,6 +135,8 @@ def test_live_stream_on_standard_input() -> None:
 def server(settings: Settings, world: World) -> Iterator[str]:
     """The real application on a loopback port."""
     port = free_port()
+    # The recordings are from 2022: keep the retention run at start-up from purging them mid-test.
+    settings = settings.model_copy(update={"retention_events_days": 36500})
     srv = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
