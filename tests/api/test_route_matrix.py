@@ -39,6 +39,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/sensors"): P.LIVE_READ,
     ("POST", "/api/v1/sensors"): P.FEEDS_MANAGE,
     ("GET", "/api/v1/retention"): P.REPORTS_READ,
+    ("POST", "/api/v1/disclosures"): P.DISCLOSURES,
+    ("GET", "/api/v1/disclosures"): P.DISCLOSURES,
+    ("GET", "/api/v1/disclosures/{disclosure_id}/package"): P.DISCLOSURES,
     ("GET", "/api/v1/audit"): P.AUDIT_READ,
     ("GET", "/api/v1/audit/verify"): P.AUDIT_READ,
     ("GET", "/api/v1/feeds"): P.FEEDS_READ,
@@ -62,7 +65,11 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
 
 
 def call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
-    concrete = path.replace("{alert_id}", "no-such-alert").replace("{username}", "no-such-user")
+    concrete = (
+        path.replace("{alert_id}", "no-such-alert")
+        .replace("{username}", "no-such-user")
+        .replace("{disclosure_id}", "no-such-disclosure")
+    )
     return client.request(
         method, concrete, headers=headers, json={} if method == "POST" else None
     ).status_code

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     ALERTS_RESOLVE = "alerts:resolve"  # record what an alert turned out to be
     REPORTS_READ = "reports:read"  # outcome and precision reports
+    DISCLOSURES = "disclosures:manage"  # release data outside the agency (records requests, subpoenas)
 
 
 P = Permission
@@ -38,7 +39,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {P.LIVE_READ, P.EVENTS_READ, P.FEEDS_READ, P.FEEDS_MANAGE, P.USERS_MANAGE, P.REPORTS_READ}
     ),
-    Role.SUPERVISOR: _DESK,
+    Role.SUPERVISOR: _DESK | {P.DISCLOSURES},
     Role.OPERATOR: _DESK,
     Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE}),
     Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.REPORTS_READ}),

@@ -36,6 +36,9 @@ class TransparencyReport(BaseModel):
     )
     cameras_by_kind: dict[str, int]
     shared_with: list[str] = Field(..., description="Agencies this agency shares data with.")
+    disclosures: dict[str, int] = Field(
+        default_factory=dict, description="Releases outside the agency in the period, by kind."
+    )
     retention: list[RetentionLine]
 
     def rows(self) -> list[tuple[str, str, str]]:
@@ -65,6 +68,9 @@ class TransparencyReport(BaseModel):
         out += [("cameras by kind", kind, str(n)) for kind, n in sorted(self.cameras_by_kind.items())]
         out += [("shared with", name, "") for name in self.shared_with] or [
             ("shared with", "(no agency)", "")
+        ]
+        out += [("disclosures", kind, str(n)) for kind, n in sorted(self.disclosures.items())] or [
+            ("disclosures", "(none)", "0")
         ]
         out += [("retention", r.name, f"{r.keep_days} days: {r.description}") for r in self.retention]
         out += [("retention", "audit log", "at least 365 days; never purged by a policy")]

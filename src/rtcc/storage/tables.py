@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -252,6 +253,26 @@ retention_runs = Table(
     Column("purged", BigInteger, nullable=False),
     Column("kept_on_hold", BigInteger, nullable=False),
     Index("ix_retention_runs_ran_at", "ran_at"),
+)
+
+# Every release of data outside the agency: what, to whom, on what legal basis, and the package's hash.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", String(300), nullable=False),
+    Column("legal_basis", String(500), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("case_number", String(100)),
+    Column("criteria", JsonDoc, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("package_sha256", String(64), nullable=False),
+    Column("package", LargeBinary, nullable=False),
+    Column("released_at", UTCDateTime(), nullable=False),
+    Column("released_by", String(100), nullable=False),
+    Index("ix_disclosures_released_at", "released_at"),
 )
 
 # Hash-chained: each entry's hash covers its content and the previous entry's hash.

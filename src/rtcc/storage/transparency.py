@@ -12,6 +12,7 @@ from rtcc.domain.retention import RetentionPolicy
 from rtcc.domain.transparency import RetentionLine, TransparencyReport, policy_text
 from rtcc.storage.accounts import now_utc
 from rtcc.storage.db import Database
+from rtcc.storage.disclosures import Disclosures
 from rtcc.storage.tables import agencies, alerts, audit_log, cameras, events, retention_runs
 
 
@@ -92,6 +93,7 @@ def build_report(
         alerts=alerts_out,
         cameras_by_kind={str(k): int(n) for k, n in kinds},
         shared_with=[],
+        disclosures=Disclosures(db).counts(agency_id, period_from, period_to),
         retention=[
             RetentionLine(name=p.name, keep_days=p.keep_days, description=p.description) for p in retention
         ],
