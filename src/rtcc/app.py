@@ -46,6 +46,7 @@ from rtcc.ingest.mqtt import MqttIngest
 from rtcc.ingest.pipeline import IngestService, Limits, SourceContext
 from rtcc.ingest.registry import AdapterRegistry
 from rtcc.ingest.relay import OutboxRelay
+from rtcc.logs import configure_logging
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
@@ -144,6 +145,7 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
     settings = settings or (context.settings if context else Settings())
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

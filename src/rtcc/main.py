@@ -11,6 +11,7 @@ from rtcc import demo
 from rtcc.app import create_app
 from rtcc.cli import accounts, feeds, gunshot, retention, sensor, simulate
 from rtcc.cli.common import load_settings
+from rtcc.logs import configure_logging
 
 cli = typer.Typer(
     name="rtcc",
@@ -51,4 +52,5 @@ def serve(
 
 
 def run() -> None:
+    configure_logging()
     cli()
