@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -50,42 +51,47 @@ async def create_user(body: UserCreate, request: Request, ctx: Ctx, user: Admin)
     return created
 
 
+async def _account_action(
+    ctx: Ctx,
+    admin: User,
+    request: Request,
+    username: str,
+    action: str,
+    change: Callable[[str], bool],
+    refusal: str,
+) -> User:
+    """An administrator's change to another account of the agency: done, audited, and the account returned.
+    ``change`` answers False when there was nothing to change (``refusal`` says why)."""
+    target = await asyncio.to_thread(ctx.accounts.get_user, username)
+    if target is None or target.agency_id != admin.agency_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
+    if not await asyncio.to_thread(change, username):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"{username!r} {refusal}")
+    await audit_action(ctx, admin, request, action=action, resource=f"user/{username}")
+    changed = await asyncio.to_thread(ctx.accounts.get_user, username)
+    assert changed is not None
+    return changed
+
+
 @router.post("/{username}/unlock", response_model=User)
 async def unlock_user(username: str, request: Request, ctx: Ctx, user: Admin) -> User:
     """Unlock an account locked after repeated failed sign-ins."""
-    target = await asyncio.to_thread(ctx.accounts.get_user, username)
-    if target is None or target.agency_id != user.agency_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
-    if not await asyncio.to_thread(ctx.accounts.unlock, username):
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"{username!r} is not locked")
-    await audit_action(ctx, user, request, action="account.unlock", resource=f"user/{username}")
-    unlocked = await asyncio.to_thread(ctx.accounts.get_user, username)
-    assert unlocked is not None
-    return unlocked
+    return await _account_action(
+        ctx, user, request, username, "account.unlock", ctx.accounts.unlock, "is not locked"
+    )
 
 
 @router.post("/{username}/enable", response_model=User)
 async def enable_user(username: str, request: Request, ctx: Ctx, user: Admin) -> User:
     """Enable an account disabled after 90 days without use."""
-    target = await asyncio.to_thread(ctx.accounts.get_user, username)
-    if target is None or target.agency_id != user.agency_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
-    if not await asyncio.to_thread(ctx.accounts.enable, username):
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"{username!r} is not disabled")
-    await audit_action(ctx, user, request, action="account.enable", resource=f"user/{username}")
-    enabled = await asyncio.to_thread(ctx.accounts.get_user, username)
-    assert enabled is not None
-    return enabled
+    return await _account_action(
+        ctx, user, request, username, "account.enable", ctx.accounts.enable, "is not disabled"
+    )
 
 
 @router.post("/{username}/mfa/reset", response_model=User)
 async def reset_mfa(username: str, request: Request, ctx: Ctx, user: Admin) -> User:
     """Remove a user's second factor (a lost phone): they set up a new one at their next sign-in."""
-    target = await asyncio.to_thread(ctx.accounts.get_user, username)
-    if target is None or target.agency_id != user.agency_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user {username!r}")
-    await asyncio.to_thread(ctx.accounts.reset_mfa, username)
-    await audit_action(ctx, user, request, action="mfa.reset", resource=f"user/{username}")
-    reset = await asyncio.to_thread(ctx.accounts.get_user, username)
-    assert reset is not None
-    return reset
+    return await _account_action(
+        ctx, user, request, username, "mfa.reset", ctx.accounts.reset_mfa, "does not exist"
+    )
