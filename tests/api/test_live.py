@@ -212,3 +212,23 @@ def test_the_event_history_can_be_searched_by_type_and_time(client: TestClient, 
         "/api/v1/events", headers=headers, params={"type": "alpr.read", "limit": 1, "newest_first": True}
     ).json()
     assert newest[0]["occurred_at"].startswith(at(120)[:19])
+
+
+def test_an_agency_reads_only_its_own_event_history(client: TestClient, world: World) -> None:
+    send(
+        client,
+        world.keys["other-cad"],
+        [native("o1", "call.received", 0, {"call_id": "F1", "call_type": "THEFT", "priority": "low"})],
+    )
+    send(
+        client,
+        world.keys["cad"],
+        [native("c1", "call.received", 0, {"call_id": "C1", "call_type": "THEFT", "priority": "low"})],
+    )
+    ours = client.get(
+        "/api/v1/events", headers=login(client, "operator"), params={"type": "call.received"}
+    ).json()
+    theirs = client.get(
+        "/api/v1/events", headers=login(client, "other-operator"), params={"type": "call.received"}
+    ).json()
+    assert [e["id"] for e in ours] == ["c1"] and [e["id"] for e in theirs] == ["o1"]

@@ -44,8 +44,9 @@ class Disclosures:
             occurred_from=criteria.occurred_from,
             occurred_to=criteria.occurred_to,
             limit=MAX_ITEMS,
+            agency_ids=[agency_id],  # only the agency's own data leaves
         )
-        items = [e for e in found if e.agency_id == agency_id]  # only the agency's own data leaves
+        items = list(found)
         now = now_utc()
         disclosure_id = f"D-{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
         record: dict[str, Any] = {

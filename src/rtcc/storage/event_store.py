@@ -128,8 +128,11 @@ class SqlEventStore:
         occurred_to: datetime | None = None,
         limit: int = 100,
         newest_first: bool = False,
+        agency_ids: Sequence[str] | None = None,
     ) -> list[Event]:
         q = select(events)
+        if agency_ids is not None:
+            q = q.where(events.c.agency_id.in_(list(agency_ids)))
         if types:
             q = q.where(events.c.type.in_(list(types)))
         if type_prefixes:

@@ -71,6 +71,7 @@ async def list_events(
         occurred_to=occurred_to,
         limit=limit,
         newest_first=newest_first,
+        agency_ids=[user.agency_id],  # an agency reads its own history only
     )
     # Without a type filter, leave out what the role may not read rather than refusing the whole query.
     return [e for e in events if may_read_type(user.role, e.type)]

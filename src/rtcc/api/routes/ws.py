@@ -67,14 +67,14 @@ async def live_socket(websocket: WebSocket) -> None:
             orjson.dumps({"kind": "hello", "user": session.user.username, "role": role.value}).decode()
         )
         if since is not None:
-            last_seq = await _catch_up(websocket, ctx, role, last_seq, visible)
+            last_seq = await _catch_up(websocket, ctx, role, agency, last_seq, visible)
         while True:
             if sub.lagged:
                 # Dropped events are still in the store: empty the queue and replay from there.
                 while not sub.queue.empty():
                     sub.queue.get_nowait()
                 sub.lagged = False
-                last_seq = await _catch_up(websocket, ctx, role, last_seq, visible)
+                last_seq = await _catch_up(websocket, ctx, role, agency, last_seq, visible)
             event = await sub.get()
             if event.seq <= last_seq or not visible(event):
                 continue
@@ -102,12 +102,21 @@ async def live_socket(websocket: WebSocket) -> None:
 
 
 async def _catch_up(
-    websocket: WebSocket, ctx: AppContext, role: Role, after: int, visible: Callable[[Event], bool]
+    websocket: WebSocket,
+    ctx: AppContext,
+    role: Role,
+    agency: str,
+    after: int,
+    visible: Callable[[Event], bool],
 ) -> int:
     last = after
     while True:
         events = await asyncio.to_thread(
-            ctx.events.query, type_prefixes=WS_TOPICS[role], after_seq=last, limit=CATCH_UP_LIMIT
+            ctx.events.query,
+            type_prefixes=WS_TOPICS[role],
+            after_seq=last,
+            limit=CATCH_UP_LIMIT,
+            agency_ids=[agency],
         )
         for event in events:
             if visible(event):
