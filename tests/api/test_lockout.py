@@ -52,3 +52,13 @@ def test_auditors_read_the_log_and_the_reading_is_audited(client: TestClient, db
     assert check["intact"] and check["problems"] == []
     reads = AuditLog(db).entries(username="auditor", action="search")
     assert any(e.resource == "GET /api/v1/audit" for e in reads)
+
+
+def test_an_auditor_sees_their_own_agencys_entries(client: TestClient, world: object, db: Database) -> None:
+    login(client, "other-operator")  # another agency's sign-in
+    login(client, "operator")
+    auditor = login(client, "auditor")
+    names = {
+        e["username"] for e in client.get("/api/v1/audit", headers=auditor, params={"action": "login"}).json()
+    }
+    assert "operator" in names and "other-operator" not in names

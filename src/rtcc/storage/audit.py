@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, or_, select, text
 
 from rtcc.domain.entities import AuditEntry
 from rtcc.storage.accounts import now_utc
@@ -126,7 +126,10 @@ class AuditLog:
         agency_id: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        agency_scope: str | None = None,
     ) -> list[AuditEntry]:
+        """Newest first. ``agency_scope`` limits to one agency's entries plus those of no agency (system
+        actions, sign-in attempts for unknown names)."""
         q = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
         if action:
             q = q.where(audit_log.c.action == action)
@@ -138,5 +141,7 @@ class AuditLog:
             q = q.where(audit_log.c.agency_id == agency_id)
         if since is not None:
             q = q.where(audit_log.c.at >= since)
+        if agency_scope is not None:
+            q = q.where(or_(audit_log.c.agency_id == agency_scope, audit_log.c.agency_id.is_(None)))
         with self.db.read() as conn:
             return [AuditEntry.model_validate(r) for r in conn.execute(q)]

@@ -38,7 +38,13 @@ async def list_audit(
     if since is not None and since.tzinfo is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="since: needs a UTC offset, e.g. Z")
     return await asyncio.to_thread(
-        ctx.audit.entries, action=action, username=username, outcome=outcome, since=since, limit=limit
+        ctx.audit.entries,
+        action=action,
+        username=username,
+        outcome=outcome,
+        since=since,
+        limit=limit,
+        agency_scope=user.agency_id,  # an auditor audits their own agency
     )
 
 
