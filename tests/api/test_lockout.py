@@ -62,3 +62,38 @@ def test_an_auditor_sees_their_own_agencys_entries(client: TestClient, world: ob
         e["username"] for e in client.get("/api/v1/audit", headers=auditor, params={"action": "login"}).json()
     }
     assert "operator" in names and "other-operator" not in names
+
+
+def test_common_passwords_and_ones_built_from_the_username_are_refused(client: TestClient) -> None:
+    admin = login(client, "admin")
+    for password, reason in (
+        ("short1", "at least 8"),
+        ("password123", "too common"),
+        ("aaaaaaaaaa", "too common"),
+        ("jsmith-2026!", "username"),
+    ):
+        body = {"username": "jsmith", "password": password, "role": "analyst"}
+        resp = client.post("/api/v1/users", headers=admin, json=body)
+        assert resp.status_code == 422 and reason in str(resp.json()), (password, resp.text)
+    body = {"username": "jsmith", "password": "lantern-cobalt-river", "role": "analyst"}
+    assert client.post("/api/v1/users", headers=admin, json=body).status_code == 201
+
+
+def test_accounts_unused_for_90_days_are_disabled_until_enabled(client: TestClient, db: Database) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from rtcc.storage.accounts import now_utc
+    from rtcc.storage.tables import users
+
+    with db.write() as conn:
+        stale = now_utc() - timedelta(days=91)
+        conn.execute(update(users).where(users.c.username == "analyst").values(last_login_at=stale))
+    code, detail = attempt(client, "analyst", TEST_PASSWORD)
+    assert code == 401 and "90 days" in detail
+    admin = login(client, "admin")
+    assert client.post("/api/v1/users/analyst/enable", headers=admin).status_code == 200
+    assert attempt(client, "analyst", TEST_PASSWORD)[0] == 200
+    assert client.post("/api/v1/users/analyst/enable", headers=admin).status_code == 409
+    assert AuditLog(db).entries(action="account.enable")[0].username == "admin"
