@@ -33,6 +33,7 @@ from rtcc.api.routes import (
     live,
     retention,
     sensors,
+    sharing,
     transparency,
     users,
     ws,
@@ -54,6 +55,7 @@ from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.retention import Retention
 from rtcc.storage.secret_box import SecretBox
+from rtcc.storage.sharing import Sharing
 from rtcc.web import pages
 
 log = structlog.get_logger(__name__)
@@ -82,6 +84,7 @@ def build_context(settings: Settings) -> AppContext:
         audit=audit,
         live=SqlLiveState(db),
         retention=Retention(db, audit, settings.retention_policies()),
+        sharing=Sharing(db),
         adapters=adapters,
         ingest=ingest_service,
         bus=bus,
@@ -197,6 +200,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         audit.router,
         retention.router,
         disclosures.router,
+        sharing.router,
         transparency.router,
         feeds.router,
         users.router,

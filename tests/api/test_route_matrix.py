@@ -39,6 +39,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/sensors"): P.LIVE_READ,
     ("POST", "/api/v1/sensors"): P.FEEDS_MANAGE,
     ("GET", "/api/v1/retention"): P.REPORTS_READ,
+    ("POST", "/api/v1/sharing"): P.SHARING_MANAGE,
+    ("GET", "/api/v1/sharing"): P.SHARING_READ,
+    ("POST", "/api/v1/sharing/{agreement_id}/revoke"): P.SHARING_MANAGE,
     ("POST", "/api/v1/disclosures"): P.DISCLOSURES,
     ("GET", "/api/v1/disclosures"): P.DISCLOSURES,
     ("GET", "/api/v1/disclosures/{disclosure_id}/package"): P.DISCLOSURES,
@@ -69,6 +72,7 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
         path.replace("{alert_id}", "no-such-alert")
         .replace("{username}", "no-such-user")
         .replace("{disclosure_id}", "no-such-disclosure")
+        .replace("{agreement_id}", "no-such-agreement")
     )
     return client.request(
         method, concrete, headers=headers, json={} if method == "POST" else None

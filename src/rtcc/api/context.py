@@ -19,6 +19,7 @@ from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.retention import Retention
+from rtcc.storage.sharing import Sharing
 
 
 @dataclass
@@ -60,6 +61,7 @@ class AppContext:
     bus: InProcessBus
     relay: OutboxRelay
     retention: Retention
+    sharing: Sharing
     metrics: Metrics = field(default_factory=Metrics)
     mqtt: MqttIngest | None = None
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, WebSocket, status
@@ -111,3 +112,23 @@ async def audit_action(
         source_ip=client_ip(conn),
         detail=detail,
     )
+
+
+async def note_shared_access(
+    ctx: AppContext, user: User, request: Request, owners: Iterable[str], resource: str
+) -> None:
+    """When a user reads another agency's data under a sharing agreement, the owning agency's audit gets
+    an entry too: every release outside the agency is logged (who received it, when, how much)."""
+    counts = Counter(a for a in owners if a != user.agency_id)
+    for owner, rows in counts.items():
+        await asyncio.to_thread(
+            ctx.audit.record,
+            action="sharing.access",
+            resource=resource,
+            outcome="success",
+            user_id=user.id,
+            username=user.username,
+            agency_id=owner,
+            source_ip=client_ip(request),
+            detail={"recipient_agency": user.agency_id, "rows": rows},
+        )

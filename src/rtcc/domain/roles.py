@@ -26,6 +26,8 @@ class Permission(StrEnum):
     ALERTS_RESOLVE = "alerts:resolve"  # record what an alert turned out to be
     REPORTS_READ = "reports:read"  # outcome and precision reports
     DISCLOSURES = "disclosures:manage"  # release data outside the agency (records requests, subpoenas)
+    SHARING_MANAGE = "sharing:manage"  # make and revoke sharing agreements with other agencies
+    SHARING_READ = "sharing:read"
 
 
 P = Permission
@@ -37,13 +39,22 @@ _DESK = frozenset(
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        {P.LIVE_READ, P.EVENTS_READ, P.FEEDS_READ, P.FEEDS_MANAGE, P.USERS_MANAGE, P.REPORTS_READ}
+        {
+            P.LIVE_READ,
+            P.EVENTS_READ,
+            P.FEEDS_READ,
+            P.FEEDS_MANAGE,
+            P.USERS_MANAGE,
+            P.REPORTS_READ,
+            P.SHARING_MANAGE,
+            P.SHARING_READ,
+        }
     ),
-    Role.SUPERVISOR: _DESK | {P.DISCLOSURES},
+    Role.SUPERVISOR: _DESK | {P.DISCLOSURES, P.SHARING_READ},
     Role.OPERATOR: _DESK,
     Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE}),
     Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.REPORTS_READ}),
-    Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ, P.REPORTS_READ}),
+    Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ, P.REPORTS_READ, P.SHARING_READ}),
 }
 
 # What each role receives over the live WebSocket, by event-type prefix. Explicit, like the matrix above:

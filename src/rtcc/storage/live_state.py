@@ -82,38 +82,69 @@ class SqlLiveState:
             conn.execute(update(table).where(where).values(**values))
 
     # ---- reading ---------------------------------------------------------------------------------------
-    def _rows(self, table: Table, order: Any, agency_id: str | None, limit: int) -> list[Any]:
+    def _rows(
+        self,
+        table: Table,
+        order: Any,
+        agency_id: str | None,
+        limit: int,
+        agency_ids: Sequence[str] | None = None,
+    ) -> list[Any]:
         q = select(table).order_by(order).limit(limit)
         if agency_id is not None:
             q = q.where(table.c.agency_id == agency_id)
+        if agency_ids is not None:
+            q = q.where(table.c.agency_id.in_(list(agency_ids)))
         with self.db.read() as conn:
             return list(conn.execute(q))
 
-    def calls(self, *, agency_id: str | None = None, open_only: bool = False, limit: int = 500) -> list[Call]:
+    def calls(
+        self,
+        *,
+        agency_id: str | None = None,
+        open_only: bool = False,
+        limit: int = 500,
+        agency_ids: Sequence[str] | None = None,
+    ) -> list[Call]:
         q = select(calls).order_by(calls.c.received_at.desc()).limit(limit)
         if agency_id is not None:
             q = q.where(calls.c.agency_id == agency_id)
+        if agency_ids is not None:
+            q = q.where(calls.c.agency_id.in_(list(agency_ids)))
         if open_only:
             q = q.where(calls.c.status != "cleared")
         with self.db.read() as conn:
             return [Call.model_validate(r) for r in conn.execute(q)]
 
-    def units(self, *, agency_id: str | None = None, limit: int = 5000) -> list[Unit]:
-        return [Unit.model_validate(r) for r in self._rows(units, units.c.unit_id, agency_id, limit)]
+    def units(
+        self, *, agency_id: str | None = None, limit: int = 5000, agency_ids: Sequence[str] | None = None
+    ) -> list[Unit]:
+        return [
+            Unit.model_validate(r) for r in self._rows(units, units.c.unit_id, agency_id, limit, agency_ids)
+        ]
 
-    def cameras(self, *, agency_id: str | None = None, limit: int = 250_000) -> list[Camera]:
-        return [Camera.model_validate(r) for r in self._rows(cameras, cameras.c.id, agency_id, limit)]
+    def cameras(
+        self, *, agency_id: str | None = None, limit: int = 250_000, agency_ids: Sequence[str] | None = None
+    ) -> list[Camera]:
+        return [
+            Camera.model_validate(r) for r in self._rows(cameras, cameras.c.id, agency_id, limit, agency_ids)
+        ]
 
     def sensors(self, *, agency_id: str | None = None, limit: int = 50_000) -> list[Sensor]:
         return [Sensor.model_validate(r) for r in self._rows(sensors, sensors.c.id, agency_id, limit)]
 
-    def drones(self, *, agency_id: str | None = None, limit: int = 1000) -> list[Drone]:
-        return [Drone.model_validate(r) for r in self._rows(drones, drones.c.id, agency_id, limit)]
-
-    def alerts(self, *, agency_id: str | None = None, limit: int = 500) -> list[Alert]:
+    def drones(
+        self, *, agency_id: str | None = None, limit: int = 1000, agency_ids: Sequence[str] | None = None
+    ) -> list[Drone]:
         return [
-            Alert.model_validate(r) for r in self._rows(alerts, alerts.c.raised_at.desc(), agency_id, limit)
+            Drone.model_validate(r) for r in self._rows(drones, drones.c.id, agency_id, limit, agency_ids)
         ]
+
+    def alerts(
+        self, *, agency_id: str | None = None, limit: int = 500, agency_ids: Sequence[str] | None = None
+    ) -> list[Alert]:
+        rows = self._rows(alerts, alerts.c.raised_at.desc(), agency_id, limit, agency_ids)
+        return [Alert.model_validate(r) for r in rows]
 
     def cameras_near(self, agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
         """Cameras within a box around the point (the caller measures true distances)."""

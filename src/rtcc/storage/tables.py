@@ -255,6 +255,23 @@ retention_runs = Table(
     Index("ix_retention_runs_ran_at", "ran_at"),
 )
 
+# Recorded agreements under which one agency's data is visible to another (public) agency.
+sharing_agreements = Table(
+    "sharing_agreements",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner_agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("recipient_agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("kinds", JsonDoc, nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("legal_basis", String(500), nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime()),
+    Column("created_by", String(100), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    Column("revoked_by", String(100)),
+)
+
 # Every release of data outside the agency: what, to whom, on what legal basis, and the package's hash.
 disclosures = Table(
     "disclosures",

@@ -13,6 +13,7 @@ from rtcc.domain.transparency import RetentionLine, TransparencyReport, policy_t
 from rtcc.storage.accounts import now_utc
 from rtcc.storage.db import Database
 from rtcc.storage.disclosures import Disclosures
+from rtcc.storage.sharing import Sharing
 from rtcc.storage.tables import agencies, alerts, audit_log, cameras, events, retention_runs
 
 
@@ -92,9 +93,16 @@ def build_report(
         searches_by_purpose=dict(purposes),
         alerts=alerts_out,
         cameras_by_kind={str(k): int(n) for k, n in kinds},
-        shared_with=[],
+        shared_with=[_agency_name(db, a) for a in Sharing(db).recipients(agency_id)],
         disclosures=Disclosures(db).counts(agency_id, period_from, period_to),
         retention=[
             RetentionLine(name=p.name, keep_days=p.keep_days, description=p.description) for p in retention
         ],
     )
+
+
+def _agency_name(db: Database, agency_id: str) -> str:
+    with db.read() as conn:
+        return str(
+            conn.execute(select(agencies.c.name).where(agencies.c.id == agency_id)).scalar() or agency_id
+        )

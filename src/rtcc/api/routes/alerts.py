@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from rtcc.api.deps import Ctx, audit_action, require
+from rtcc.api.deps import Ctx, audit_action, note_shared_access, require
 from rtcc.domain.entities import Alert, User
 from rtcc.domain.outcomes import Period, PeriodPrecision, precision_by_period
 from rtcc.domain.roles import Permission
+from rtcc.domain.sharing import SharingKind
 from rtcc.domain.vocab import AlertOutcome, outcomes_for
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -34,9 +35,12 @@ class OutcomeReport(BaseModel):
 
 @router.get("/alerts", response_model=list[Alert])
 async def list_alerts(
-    ctx: Ctx, user: LiveReader, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+    request: Request, ctx: Ctx, user: LiveReader, limit: Annotated[int, Query(ge=1, le=5000)] = 500
 ) -> list[Alert]:
-    return await asyncio.to_thread(ctx.live.alerts, agency_id=user.agency_id, limit=limit)
+    agencies = await asyncio.to_thread(ctx.sharing.visible_agencies, user.agency_id, SharingKind.LIVE)
+    rows = await asyncio.to_thread(ctx.live.alerts, agency_ids=agencies, limit=limit)
+    await note_shared_access(ctx, user, request, (r.agency_id for r in rows), "alerts")
+    return rows
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert)

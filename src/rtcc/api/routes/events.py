@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
-from rtcc.api.deps import Ctx, require
+from rtcc.api.deps import Ctx, note_shared_access, require
 from rtcc.domain.entities import User
 from rtcc.domain.events import Event
 from rtcc.domain.roles import Permission, may_read_type
+from rtcc.domain.sharing import SharingKind
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
@@ -71,7 +72,19 @@ async def list_events(
         occurred_to=occurred_to,
         limit=limit,
         newest_first=newest_first,
-        agency_ids=[user.agency_id],  # an agency reads its own history only
+        agency_ids=await asyncio.to_thread(ctx.sharing.visible_agencies, user.agency_id, _kind_of(types)),
     )
     # Without a type filter, leave out what the role may not read rather than refusing the whole query.
-    return [e for e in events if may_read_type(user.role, e.type)]
+    found = [e for e in events if may_read_type(user.role, e.type)]
+    await note_shared_access(ctx, user, request, (e.agency_id for e in found), "events")
+    return found
+
+
+def _kind_of(types: list[str]) -> SharingKind | None:
+    """Plate reads are shared only under an agreement that names them; other history under one for events.
+    A search mixing both, or naming no type, sees only the agency's own history."""
+    if types and all(t.startswith(SEARCH_NEEDS_PURPOSE) for t in types):
+        return SharingKind.PLATES
+    if types and not any(t.startswith(SEARCH_NEEDS_PURPOSE) for t in types):
+        return SharingKind.EVENTS
+    return None

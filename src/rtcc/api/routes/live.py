@@ -5,33 +5,53 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from rtcc.api.deps import Ctx, require
+from rtcc.api.deps import Ctx, note_shared_access, require
 from rtcc.domain.entities import Call, Camera, Drone, Unit, User
 from rtcc.domain.roles import Permission
+from rtcc.domain.sharing import SharingKind
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 LiveReader = Annotated[User, Depends(require(Permission.LIVE_READ))]
 
 
+async def visible(ctx: Ctx, user: User) -> list[str]:
+    """The user's agency and those sharing their live picture with it."""
+    return await asyncio.to_thread(ctx.sharing.visible_agencies, user.agency_id, SharingKind.LIVE)
+
+
 @router.get("/calls", response_model=list[Call])
 async def list_calls(
-    ctx: Ctx, user: LiveReader, open_only: bool = False, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+    request: Request,
+    ctx: Ctx,
+    user: LiveReader,
+    open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[Call]:
-    return await asyncio.to_thread(ctx.live.calls, agency_id=user.agency_id, open_only=open_only, limit=limit)
+    rows = await asyncio.to_thread(
+        ctx.live.calls, agency_ids=await visible(ctx, user), open_only=open_only, limit=limit
+    )
+    await note_shared_access(ctx, user, request, (r.agency_id for r in rows), "calls")
+    return rows
 
 
 @router.get("/units", response_model=list[Unit])
-async def list_units(ctx: Ctx, user: LiveReader) -> list[Unit]:
-    return await asyncio.to_thread(ctx.live.units, agency_id=user.agency_id)
+async def list_units(request: Request, ctx: Ctx, user: LiveReader) -> list[Unit]:
+    rows = await asyncio.to_thread(ctx.live.units, agency_ids=await visible(ctx, user))
+    await note_shared_access(ctx, user, request, (r.agency_id for r in rows), "units")
+    return rows
 
 
 @router.get("/cameras", response_model=list[Camera])
-async def list_cameras(ctx: Ctx, user: LiveReader) -> list[Camera]:
-    return await asyncio.to_thread(ctx.live.cameras, agency_id=user.agency_id)
+async def list_cameras(request: Request, ctx: Ctx, user: LiveReader) -> list[Camera]:
+    rows = await asyncio.to_thread(ctx.live.cameras, agency_ids=await visible(ctx, user))
+    await note_shared_access(ctx, user, request, (r.agency_id for r in rows), "cameras")
+    return rows
 
 
 @router.get("/drones", response_model=list[Drone])
-async def list_drones(ctx: Ctx, user: LiveReader) -> list[Drone]:
-    return await asyncio.to_thread(ctx.live.drones, agency_id=user.agency_id)
+async def list_drones(request: Request, ctx: Ctx, user: LiveReader) -> list[Drone]:
+    rows = await asyncio.to_thread(ctx.live.drones, agency_ids=await visible(ctx, user))
+    await note_shared_access(ctx, user, request, (r.agency_id for r in rows), "drones")
+    return rows
