@@ -98,3 +98,31 @@ def test_an_agreement_that_has_ended_shares_nothing(client: TestClient, world: W
     with db.write() as conn:
         conn.execute(update(sharing_agreements).values(ends_at=datetime.now(UTC) - timedelta(minutes=1)))
     assert client.get("/api/v1/calls", headers=login(client, "other-operator")).json() == []
+
+
+def test_the_live_stream_carries_what_an_agreement_shares(
+    client: TestClient, world: World, db: Database
+) -> None:
+    admin = login(client, "admin")
+    body = {
+        "recipient_agency_id": world.other_agency_id,
+        "kinds": ["live"],
+        "purpose": "mutual aid",
+        "legal_basis": "MOU 2026-3",
+    }
+    client.post("/api/v1/sharing", headers=admin, json=body)
+    token = login(client, "other-operator")["Authorization"].split()[1]
+    with client.websocket_connect(f"/ws?token={token}") as ws:
+        ws.receive_json()
+        send(
+            client,
+            world.keys["alpr"],
+            [{"plate": "HJK4821", "time": at(1), "latitude": 39.9, "longitude": -83.0, "reader_id": "R1"}],
+        )
+        send(client, world.keys["avl"], [{"unit": "1A12", "time": at(2), "lat": 39.96, "lon": -82.99}])
+        msg = ws.receive_json()
+        while msg["kind"] != "event":
+            msg = ws.receive_json()
+        # the unit moves on the sheriff's map; the plate read (not shared) never arrives
+        assert msg["event"]["type"] == "unit.location" and msg["event"]["agency_id"] == world.agency_id
+    assert any(e.resource == "ws" for e in AuditLog(db).entries(action="sharing.access"))

@@ -115,7 +115,7 @@ async def audit_action(
 
 
 async def note_shared_access(
-    ctx: AppContext, user: User, request: Request, owners: Iterable[str], resource: str
+    ctx: AppContext, user: User, request: Request | WebSocket, owners: Iterable[str], resource: str
 ) -> None:
     """When a user reads another agency's data under a sharing agreement, the owning agency's audit gets
     an entry too: every release outside the agency is logged (who received it, when, how much)."""

@@ -15,14 +15,17 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from rtcc.api.context import AppContext
-from rtcc.api.deps import audit_action, bearer_token, needs_enrolment, resolve_session
+from rtcc.api.deps import audit_action, bearer_token, needs_enrolment, note_shared_access, resolve_session
 from rtcc.bus.memory import topic_matches
 from rtcc.domain.events import Event
 from rtcc.domain.roles import WS_TOPICS, Role, may_receive
+from rtcc.domain.sharing import SharingKind
 
 router = APIRouter(tags=["live"])
 
 CATCH_UP_LIMIT = 5000
+# What a `live` sharing agreement covers on the stream.
+LIVE_PICTURE = ("call.", "incident.", "unit.", "camera.", "drone.", "alert.")
 
 
 def _frame(event: Event) -> str:
@@ -45,16 +48,31 @@ async def live_socket(websocket: WebSocket) -> None:
     wanted = [t for t in websocket.query_params.get("types", "").split(",") if t]
     patterns = [p + "*" for p in WS_TOPICS[role]]
 
+    # Other agencies' live pictures and plate reads, as far as recorded agreements share them now.
+    live_owners = set((await asyncio.to_thread(ctx.sharing.visible_agencies, agency, SharingKind.LIVE))[1:])
+    plate_owners = set(
+        (await asyncio.to_thread(ctx.sharing.visible_agencies, agency, SharingKind.PLATES))[1:]
+    )
+    agencies = [agency, *sorted(live_owners | plate_owners)]
+
+    def shared(e: Event) -> bool:
+        if e.agency_id == agency:
+            return True
+        if e.agency_id in live_owners and e.type.startswith(LIVE_PICTURE):
+            return True
+        return e.agency_id in plate_owners and e.type.startswith("alpr.")
+
     def visible(e: Event) -> bool:
-        if e.agency_id != agency or not may_receive(role, e.type):
+        if not shared(e) or not may_receive(role, e.type):
             return False
         return not wanted or any(topic_matches(w, e.type) for w in wanted)
 
     await websocket.accept()
     sub = ctx.bus.subscribe(patterns, maxsize=ctx.settings.ws_queue_size, drop_when_full=True)
     ctx.metrics.ws_clients.inc()
-    detail = {"types": wanted, "role": role.value}
+    detail = {"types": wanted, "role": role.value, "shared_from": agencies[1:]}
     await audit_action(ctx, session.user, websocket, action="live.subscribe", resource="ws", detail=detail)
+    await note_shared_access(ctx, session.user, websocket, agencies[1:], "ws")
     since = websocket.query_params.get("since")
     # Without ?since the stream starts now; with it, from the given sequence number.
     start_seq = (
@@ -67,14 +85,14 @@ async def live_socket(websocket: WebSocket) -> None:
             orjson.dumps({"kind": "hello", "user": session.user.username, "role": role.value}).decode()
         )
         if since is not None:
-            last_seq = await _catch_up(websocket, ctx, role, agency, last_seq, visible)
+            last_seq = await _catch_up(websocket, ctx, role, agencies, last_seq, visible)
         while True:
             if sub.lagged:
                 # Dropped events are still in the store: empty the queue and replay from there.
                 while not sub.queue.empty():
                     sub.queue.get_nowait()
                 sub.lagged = False
-                last_seq = await _catch_up(websocket, ctx, role, agency, last_seq, visible)
+                last_seq = await _catch_up(websocket, ctx, role, agencies, last_seq, visible)
             event = await sub.get()
             if event.seq <= last_seq or not visible(event):
                 continue
@@ -105,7 +123,7 @@ async def _catch_up(
     websocket: WebSocket,
     ctx: AppContext,
     role: Role,
-    agency: str,
+    agencies: list[str],
     after: int,
     visible: Callable[[Event], bool],
 ) -> int:
@@ -116,7 +134,7 @@ async def _catch_up(
             type_prefixes=WS_TOPICS[role],
             after_seq=last,
             limit=CATCH_UP_LIMIT,
-            agency_ids=[agency],
+            agency_ids=agencies,
         )
         for event in events:
             if visible(event):
