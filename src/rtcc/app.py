@@ -25,12 +25,15 @@ from rtcc.api.routes import (
     alerts,
     audit,
     auth,
+    calls,
     disclosures,
     events,
     feeds,
+    field,
     health,
     ingest,
     live,
+    records,
     retention,
     sensors,
     sharing,
@@ -40,19 +43,25 @@ from rtcc.api.routes import (
 )
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
+from rtcc.engines.call_intake import CallIntakeEngine
 from rtcc.engines.camera_alerts import CameraAlertEngine
 from rtcc.engines.gunshot.engine import GunshotEngine
 from rtcc.engines.live_state import LiveStateProjector
+from rtcc.engines.routing import RoadGraph
 from rtcc.ingest.mqtt import MqttIngest
 from rtcc.ingest.pipeline import IngestService, Limits, SourceContext
 from rtcc.ingest.registry import AdapterRegistry
 from rtcc.ingest.relay import OutboxRelay
 from rtcc.logs import configure_logging
+from rtcc.sim.network import load_network
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.audit import AuditLog
+from rtcc.storage.cad import CadStore
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
+from rtcc.storage.field import FieldStore
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.secret_box import SecretBox
 from rtcc.storage.sharing import Sharing
@@ -76,7 +85,7 @@ def build_context(settings: Settings) -> AppContext:
     )
     ingest_service = IngestService(store, adapters, limits=limits, on_commit=relay.wake)
     audit = AuditLog(db)
-    return AppContext(
+    ctx = AppContext(
         settings=settings,
         db=db,
         events=store,
@@ -89,6 +98,29 @@ def build_context(settings: Settings) -> AppContext:
         ingest=ingest_service,
         bus=bus,
         relay=relay,
+        cad=CadStore(db),
+        briefs=BriefService(db),
+        field_store=FieldStore(db),
+        road_loader=load_road_graph,
+    )
+    ctx.emit = EngineEmitter(ctx).emit
+    return ctx
+
+
+def load_road_graph() -> RoadGraph:
+    """The shipped city's streets as a graph for driving-time ranking."""
+    net = load_network()
+    return RoadGraph.from_arrays(
+        net.node_lat,
+        net.node_lon,
+        net.edge_from,
+        net.edge_to,
+        net.edge_oneway,
+        net.edge_length_m,
+        net.edge_maxspeed_kmh / 3.6,
+        shape_start=net.shape_start,
+        shape_lat=net.shape_lat,
+        shape_lon=net.shape_lon,
     )
 
 
@@ -117,12 +149,21 @@ class EngineEmitter:
 
 def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
     emitter = EngineEmitter(ctx)
+    ctx.emit = emitter.emit
     jobs: list[Coroutine[Any, Any, None]] = [
         ctx.relay.run(),
         LiveStateProjector(ctx.bus, ctx.live, ctx.events).run(),
         CameraAlertEngine(ctx.bus, emitter.emit).run(),
         GunshotEngine(
             ctx.bus, emitter.emit, ctx.live, default_temperature_c=ctx.settings.gunshot_temperature_c
+        ).run(),
+        CallIntakeEngine(
+            ctx.bus,
+            emitter.emit,
+            ctx.briefs,
+            ctx.live,
+            ctx.field_store,
+            radius_m=ctx.settings.call_notify_radius_m,
         ).run(),
         ctx.retention.run_forever(timedelta(minutes=ctx.settings.retention_every_minutes)),
     ]
@@ -196,6 +237,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         events.router,
         live.router,
         alerts.router,
+        calls.router,
+        field.router,
+        records.router,
         sensors.router,
         audit.router,
         retention.router,

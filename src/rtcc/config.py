@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         le=60,
         description="Air temperature assumed for the speed of sound when no sensor reports one (Celsius).",
     )
+    call_notify_radius_m: float = Field(
+        1200.0,
+        ge=800,
+        le=1610,
+        description="Officers whose unit is this close to a new 911 call are told at once (0.5 to 1 mile, metres).",
+    )
     sensor_down_after_s: float = Field(
         180.0,
         gt=0,

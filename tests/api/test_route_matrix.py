@@ -55,6 +55,21 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/users/{username}/unlock"): P.USERS_MANAGE,
     ("POST", "/api/v1/users/{username}/enable"): P.USERS_MANAGE,
     ("POST", "/api/v1/users/{username}/mfa/reset"): P.USERS_MANAGE,
+    ("GET", "/api/v1/calls/{call_id}"): P.LIVE_READ,
+    ("GET", "/api/v1/calls/{call_id}/brief"): P.BRIEF_READ,
+    ("POST", "/api/v1/calls/{call_id}/notes"): P.CALLS_MANAGE,
+    ("GET", "/api/v1/calls/{call_id}/units/nearest"): P.LIVE_READ,
+    ("GET", "/api/v1/calls/{call_id}/eido"): P.LIVE_READ,
+    ("POST", "/api/v1/eido"): P.CALLS_MANAGE,
+    ("POST", "/api/v1/calls/{call_id}/bulletins"): P.BULLETINS_SEND,
+    ("GET", "/api/v1/calls/{call_id}/bulletins"): P.LIVE_READ,
+    ("GET", "/api/v1/reports/response-times"): P.REPORTS_READ,
+    ("POST", "/api/v1/field/sign-on"): P.FIELD,
+    ("GET", "/api/v1/field"): P.FIELD,
+    ("POST", "/api/v1/field/bulletins/{bulletin_id}/read"): P.FIELD,
+    ("POST", "/api/v1/records/{kind}"): P.RECORDS_MANAGE,
+    ("GET", "/api/v1/records"): P.RECORDS_MANAGE,
+    ("POST", "/api/v1/records/links/{link_id}/revalidate"): P.RECORDS_MANAGE,
 }
 
 
@@ -73,6 +88,10 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
         .replace("{username}", "no-such-user")
         .replace("{disclosure_id}", "no-such-disclosure")
         .replace("{agreement_id}", "no-such-agreement")
+        .replace("{call_id}", "no-such-call")
+        .replace("{kind}", "persons")
+        .replace("{link_id}", "no-such-link")
+        .replace("{bulletin_id}", "no-such-bulletin")
     )
     return client.request(
         method, concrete, headers=headers, json={} if method == "POST" else None

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
+from rtcc.engines.routing import RoadGraph
 from rtcc.ingest.mqtt import MqttIngest
 from rtcc.ingest.pipeline import IngestService
 from rtcc.ingest.registry import AdapterRegistry
 from rtcc.ingest.relay import OutboxRelay
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.audit import AuditLog
+from rtcc.storage.cad import CadStore
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
+from rtcc.storage.field import FieldStore
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.sharing import Sharing
 
@@ -62,8 +69,24 @@ class AppContext:
     relay: OutboxRelay
     retention: Retention
     sharing: Sharing
+    cad: CadStore
+    briefs: BriefService
+    field_store: FieldStore
     metrics: Metrics = field(default_factory=Metrics)
     mqtt: MqttIngest | None = None
+    # Engines' and routes' own events go through the ingest pipeline under the agency (set by the wiring).
+    emit: Callable[[str, list[dict[str, Any]]], Awaitable[None]] | None = None
+    # The road graph is loaded on first use: most processes (tests, the CLI) never route.
+    road_loader: Callable[[], RoadGraph] | None = None
+    _roads: RoadGraph | None = None
+    _roads_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def road_graph(self) -> RoadGraph | None:
+        if self._roads is None and self.road_loader is not None:
+            with self._roads_lock:
+                if self._roads is None:
+                    self._roads = self.road_loader()
+        return self._roads
 
     @property
     def session_idle(self) -> timedelta:

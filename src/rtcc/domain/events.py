@@ -137,6 +137,43 @@ class AlertRaised(Payload):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class CallBriefReady(Payload):
+    """The threat brief of a call is ready. Only its level travels; the brief itself is read (and audited)
+    through the API."""
+
+    call_id: str = Field(..., min_length=1, max_length=64)
+    level: str = Field(..., max_length=16, description="low, moderate, high or severe.")
+    score: float
+    factors: int = Field(..., ge=0)
+    residents: int = Field(..., ge=0)
+    associates: int = Field(..., ge=0)
+    ready_ms: float = Field(..., ge=0, description="From the call's arrival on the bus to the brief.")
+
+
+class NearbyUnit(Payload):
+    unit_id: str = Field(..., min_length=1, max_length=64)
+    distance_m: float = Field(..., ge=0)
+
+
+class CallNearby(Payload):
+    """A new call near units in the field, before dispatch: their officers are told at once."""
+
+    call_id: str = Field(..., min_length=1, max_length=64)
+    call_type: IncidentType
+    priority: Priority
+    radius_m: float = Field(..., gt=0)
+    units: list[NearbyUnit]
+
+
+class BulletinSent(Payload):
+    """An operator's bulletin to the units on a call."""
+
+    bulletin_id: str = Field(..., min_length=1, max_length=64)
+    call_id: str = Field(..., min_length=1, max_length=64)
+    units: list[str]
+    text: str = Field(..., min_length=1, max_length=4000)
+
+
 P = TypeVar("P", bound="Payload")
 
 
@@ -168,6 +205,9 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "sensor.heartbeat": SensorHeartbeat,
     "drone.telemetry": DroneTelemetry,
     "alert.raised": AlertRaised,
+    "call.brief": CallBriefReady,
+    "call.nearby": CallNearby,
+    "call.bulletin": BulletinSent,
 }
 
 CALL_RECEIVED = Topic("call.received", CallReceived)
@@ -180,6 +220,9 @@ GUNSHOT_PULSE = Topic("gunshot.pulse", GunshotPulse)
 SENSOR_HEARTBEAT = Topic("sensor.heartbeat", SensorHeartbeat)
 DRONE_TELEMETRY = Topic("drone.telemetry", DroneTelemetry)
 ALERT_RAISED = Topic("alert.raised", AlertRaised)
+CALL_BRIEF = Topic("call.brief", CallBriefReady)
+CALL_NEARBY = Topic("call.nearby", CallNearby)
+CALL_BULLETIN = Topic("call.bulletin", BulletinSent)
 
 # Types whose events must say where they happened.
 LOCATED_TYPES = frozenset({"call.received", "unit.location", "alpr.read", "drone.telemetry", "gunshot.pulse"})

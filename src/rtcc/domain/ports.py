@@ -11,6 +11,7 @@ from rtcc.domain.entities import Camera, Unit
 from rtcc.domain.errors import FieldError
 from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
+from rtcc.domain.threat import ThreatBrief
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +123,26 @@ class StateChange:
     defaults: dict[str, Any] = field(default_factory=dict)  # set only when the row is created
     append: dict[str, str] = field(default_factory=dict)  # list fields to add a value to, once
     guard: str | None = None  # a time field: apply only if not older than what is stored
+
+
+class BriefMaker(Protocol):
+    """Builds the threat brief for a place from the records on file."""
+
+    def brief_for(
+        self,
+        agency_id: str,
+        *,
+        lat: float | None,
+        lon: float | None,
+        address: str | None,
+        now: datetime,
+        exclude_call: str | None = None,
+    ) -> ThreatBrief: ...
+
+
+class NoticeBoard(Protocol):
+    """Where the field view finds the calls its unit was told about."""
+
+    def record_notices(
+        self, agency_id: str, call_id: str, at: datetime, near: Sequence[tuple[str, float]]
+    ) -> None: ...

@@ -28,13 +28,29 @@ class Permission(StrEnum):
     DISCLOSURES = "disclosures:manage"  # release data outside the agency (records requests, subpoenas)
     SHARING_MANAGE = "sharing:manage"  # make and revoke sharing agreements with other agencies
     SHARING_READ = "sharing:read"
+    BRIEF_READ = "brief:read"  # the threat brief: residents' criminal history and their associates
+    CALLS_MANAGE = "calls:manage"  # notes on calls, EIDO import
+    BULLETINS_SEND = "bulletins:send"  # bulletins from the center to the units on a call
+    FIELD = "field:use"  # the officer's field view: sign on to a unit, receive and read bulletins
+    RECORDS_MANAGE = "records:manage"  # import persons, history, links; re-validate intelligence records
 
 
 P = Permission
 
 # What the people at the desks of the center (operators and their supervisors) need.
 _DESK = frozenset(
-    {P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.FEEDS_READ, P.ALERTS_RESOLVE, P.REPORTS_READ}
+    {
+        P.LIVE_READ,
+        P.EVENTS_READ,
+        P.ALPR_READ,
+        P.GUNSHOT_READ,
+        P.FEEDS_READ,
+        P.ALERTS_RESOLVE,
+        P.REPORTS_READ,
+        P.BRIEF_READ,
+        P.CALLS_MANAGE,
+        P.BULLETINS_SEND,
+    }
 )
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -50,10 +66,20 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SHARING_READ,
         }
     ),
-    Role.SUPERVISOR: _DESK | {P.DISCLOSURES, P.SHARING_READ},
+    Role.SUPERVISOR: _DESK | {P.DISCLOSURES, P.SHARING_READ, P.RECORDS_MANAGE},
     Role.OPERATOR: _DESK,
-    Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE}),
-    Role.ANALYST: frozenset({P.LIVE_READ, P.EVENTS_READ, P.ALPR_READ, P.GUNSHOT_READ, P.REPORTS_READ}),
+    Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE, P.BRIEF_READ, P.FIELD}),
+    Role.ANALYST: frozenset(
+        {
+            P.LIVE_READ,
+            P.EVENTS_READ,
+            P.ALPR_READ,
+            P.GUNSHOT_READ,
+            P.REPORTS_READ,
+            P.BRIEF_READ,
+            P.RECORDS_MANAGE,
+        }
+    ),
     Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ, P.REPORTS_READ, P.SHARING_READ}),
 }
 

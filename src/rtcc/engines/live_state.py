@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import structlog
 
 from rtcc.domain.events import Event
+from rtcc.domain.geo import grid_cell
 from rtcc.domain.ports import EventBus, EventHistory, LiveState, StateChange
 
 log = structlog.get_logger(__name__)
@@ -52,8 +53,9 @@ def changes_for(event: Event) -> list[StateChange]:
                         "lon": loc.lon,
                         "address": loc.address.one_line() if loc.address else None,
                         "received_at": t,
+                        "cell": grid_cell(loc.lat, loc.lon),
                     },
-                    defaults={"status": "received", "updated_at": t, "units": []},
+                    defaults={"status": "received", "updated_at": t, "units": [], "origin": "live"},
                 )
             ]
         case "incident.status":
@@ -62,15 +64,22 @@ def changes_for(event: Event) -> list[StateChange]:
                 "updated_at": t,
                 "incident_id": p["incident_id"],
             }
+            if p.get("disposition"):
+                fields["disposition"] = p["disposition"]
+            key = p.get("call_id") or p["incident_id"]
             return [
                 StateChange(
                     "call",
                     a,
-                    p.get("call_id") or p["incident_id"],
+                    key,
                     fields=fields,
                     append={"units": p["unit_id"]} if p.get("unit_id") else {},
                     guard="updated_at",
-                )
+                ),
+                # The time each stage was first reached, for the timeline and response times.
+                StateChange(
+                    "call_stamp", a, key, fields={"status": p["status"], "at": t, "unit_id": p.get("unit_id")}
+                ),
             ]
         case "unit.location":
             assert loc is not None
@@ -100,7 +109,13 @@ def changes_for(event: Event) -> list[StateChange]:
                     create=True,
                     fields={"status": p["status"], "incident_id": p.get("incident_id"), "updated_at": t},
                     guard="updated_at",
-                )
+                ),
+                StateChange(
+                    "unit_stamp",
+                    a,
+                    p["unit_id"],
+                    fields={"status": p["status"], "incident_id": p.get("incident_id"), "at": t},
+                ),
             ]
         case "camera.status":
             defaults: dict[str, object] = {}

@@ -12,7 +12,9 @@ from sqlalchemy import Connection, Table, and_, or_, select, update
 from rtcc.domain.entities import Alert, Call, Camera, Drone, Sensor, Unit
 from rtcc.domain.ports import StateChange
 from rtcc.storage.db import Database
-from rtcc.storage.tables import alerts, calls, cameras, drones, sensors, units
+from rtcc.storage.tables import alerts, call_units, calls, cameras, drones, sensors, units
+
+UNIT_STAGES = ("dispatched", "en_route", "on_scene")
 
 # kind -> (table, key column); rows keyed by agency as well when the table has it in its key.
 TABLES: dict[str, tuple[Table, str, bool]] = {
@@ -37,6 +39,12 @@ class SqlLiveState:
                 self._apply_one(conn, ch)
 
     def _apply_one(self, conn: Connection, ch: StateChange) -> None:
+        if ch.kind == "call_stamp":
+            self._stamp_call(conn, ch)
+            return
+        if ch.kind == "unit_stamp":
+            self._stamp_unit(conn, ch)
+            return
         table, key_col, agency_keyed = TABLES[ch.kind]
         where = table.c[key_col] == ch.key
         if agency_keyed:
@@ -80,6 +88,70 @@ class SqlLiveState:
                 values = {k: v for k, v in values.items() if k in ch.append}
         if values:
             conn.execute(update(table).where(where).values(**values))
+
+    def _stamp_call(self, conn: Connection, ch: StateChange) -> None:
+        """Keep the time a call first reached each stage (the earliest report wins, late or not)."""
+        status, at, unit_id = ch.fields["status"], ch.fields["at"], ch.fields.get("unit_id")
+        where = and_(calls.c.agency_id == ch.agency_id, calls.c.call_id == ch.key)
+        if status != "received":
+            col = calls.c[f"{status}_at"]
+            conn.execute(update(calls).where(where, or_(col.is_(None), col > at)).values({col.name: at}))
+        if status == "cleared":
+            conn.execute(
+                update(call_units)
+                .where(
+                    call_units.c.agency_id == ch.agency_id,
+                    call_units.c.call_id == ch.key,
+                    call_units.c.cleared_at.is_(None),
+                )
+                .values(cleared_at=at)
+            )
+        elif unit_id and status in UNIT_STAGES:
+            self._stamp_assignment(conn, ch.agency_id, ch.key, unit_id, status, at)
+
+    def _stamp_unit(self, conn: Connection, ch: StateChange) -> None:
+        """A unit's own status: its stage on the call it is on, or clear of whatever it was on."""
+        status, at, incident_id = ch.fields["status"], ch.fields["at"], ch.fields.get("incident_id")
+        if status in UNIT_STAGES and incident_id:
+            row = conn.execute(
+                select(calls.c.call_id)
+                .where(
+                    calls.c.agency_id == ch.agency_id,
+                    or_(calls.c.incident_id == incident_id, calls.c.call_id == incident_id),
+                )
+                .limit(1)
+            ).first()
+            if row is not None:
+                self._stamp_assignment(conn, ch.agency_id, row.call_id, ch.key, status, at)
+        elif status in ("available", "out_of_service"):
+            conn.execute(
+                update(call_units)
+                .where(
+                    call_units.c.agency_id == ch.agency_id,
+                    call_units.c.unit_id == ch.key,
+                    call_units.c.cleared_at.is_(None),
+                    call_units.c.dispatched_at <= at,
+                )
+                .values(cleared_at=at)
+            )
+
+    def _stamp_assignment(
+        self, conn: Connection, agency_id: str, call_id: str, unit_id: str, status: str, at: datetime
+    ) -> None:
+        col = call_units.c[f"{status}_at"]
+        key = and_(
+            call_units.c.agency_id == agency_id,
+            call_units.c.call_id == call_id,
+            call_units.c.unit_id == unit_id,
+        )
+        if conn.execute(select(call_units.c.unit_id).where(key)).first() is None:
+            conn.execute(
+                call_units.insert().values(
+                    agency_id=agency_id, call_id=call_id, unit_id=unit_id, **{col.name: at}
+                )
+            )
+        else:
+            conn.execute(update(call_units).where(key, or_(col.is_(None), col > at)).values({col.name: at}))
 
     # ---- reading ---------------------------------------------------------------------------------------
     def _rows(

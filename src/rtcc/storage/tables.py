@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -152,7 +153,43 @@ calls = Table(
     Column("address", String(300)),
     Column("incident_id", String(64)),
     Column("units", JsonDoc, nullable=False),
+    Column("type_code", String(100)),
+    Column("dispatched_at", UTCDateTime()),
+    Column("en_route_at", UTCDateTime()),
+    Column("on_scene_at", UTCDateTime()),
+    Column("cleared_at", UTCDateTime()),
+    Column("disposition", String(200)),
+    Column("cell", BigInteger),  # grid cell of the location (domain.geo.grid_cell), for calls near a place
+    Column("origin", String(32)),  # live, import, eido
     Index("ix_calls_received_at", "received_at"),
+    Index("ix_calls_cell", "agency_id", "cell", "received_at"),
+    Index("ix_calls_incident_id", "agency_id", "incident_id"),
+)
+
+# Each unit on each call, with the times it reached each stage (several units answer one call).
+call_units = Table(
+    "call_units",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("call_id", String(64), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("dispatched_at", UTCDateTime()),
+    Column("en_route_at", UTCDateTime()),
+    Column("on_scene_at", UTCDateTime()),
+    Column("cleared_at", UTCDateTime()),
+    Index("ix_call_units_unit", "agency_id", "unit_id", "cleared_at"),
+)
+
+call_notes = Table(
+    "call_notes",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("call_id", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_call_notes_call", "agency_id", "call_id"),
 )
 
 units = Table(
@@ -310,4 +347,175 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_log_at", "at"),
+)
+
+
+# ---- records behind the threat brief (imported from records systems, or the simulator's fictional city) --
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("family_name", String(100), nullable=False),
+    Column("given_name", String(100), nullable=False),
+    Column("birth_date", Date),
+    Column("protected", JsonDoc, nullable=False),  # never read by scoring; see domain.records
+    Column("source", String(100), nullable=False),
+)
+
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("address_id", String(64), primary_key=True),
+    Column("text", String(300), nullable=False),
+    Column("norm", String(300), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("cell", BigInteger),
+    Index("ix_addresses_norm", "agency_id", "norm"),
+    Index("ix_addresses_cell", "agency_id", "cell"),
+)
+
+residences = Table(
+    "residences",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("address_id", String(64), primary_key=True),
+    Column("since", Date),
+    Column("until", Date),
+    Column("source", String(100), nullable=False),
+    Index("ix_residences_address", "agency_id", "address_id"),
+)
+
+criminal_history = Table(
+    "criminal_history",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("entry_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("nibrs_code", String(4), nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("source", String(100), nullable=False),
+    Index("ix_criminal_history_person", "agency_id", "person_id"),
+)
+
+warrants = Table(
+    "warrants",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("warrant_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False),
+    Column("offense", String(200), nullable=False),
+    Column("nibrs_code", String(4)),
+    Column("issued", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("source", String(100), nullable=False),
+    Index("ix_warrants_person", "agency_id", "person_id"),
+)
+
+protective_orders = Table(
+    "protective_orders",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("order_id", String(64), primary_key=True),
+    Column("restrained_person_id", String(64), nullable=False),
+    Column("protected_person_id", String(64)),
+    Column("address_id", String(64)),
+    Column("issued", Date, nullable=False),
+    Column("expires", Date),
+    Column("terms", String(300), nullable=False),
+    Column("source", String(100), nullable=False),
+    Index("ix_protective_orders_restrained", "agency_id", "restrained_person_id"),
+    Index("ix_protective_orders_protected", "agency_id", "protected_person_id"),
+    Index("ix_protective_orders_address", "agency_id", "address_id"),
+)
+
+premise_cautions = Table(
+    "premise_cautions",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("caution_id", String(64), primary_key=True),
+    Column("address_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("entered", Date, nullable=False),
+    Column("expires", Date),
+    Column("source", String(100), nullable=False),
+    Index("ix_premise_cautions_address", "agency_id", "address_id"),
+)
+
+person_links = Table(
+    "person_links",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("link_id", String(64), primary_key=True),
+    Column("person_a", String(64), nullable=False),
+    Column("person_b", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("entered", Date, nullable=False),
+    Column("intelligence", Boolean, nullable=False),
+    Column("basis", Text),
+    Column("review_date", Date),
+    Column("criminal_investigation", String(64)),
+    Column("about_views", Boolean, nullable=False),
+    Index("ix_person_links_a", "agency_id", "person_a"),
+    Index("ix_person_links_b", "agency_id", "person_b"),
+    Index("ix_person_links_review", "intelligence", "review_date"),
+)
+
+# ---- the field: which unit an officer is riding, bulletins to units, nearby-call notices --------------
+
+field_sessions = Table(
+    "field_sessions",
+    metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("since", UTCDateTime(), nullable=False),
+)
+
+bulletins = Table(
+    "bulletins",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("call_id", String(64), nullable=False),
+    Column("sent_by", String(100), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("camera_id", String(64)),
+    Column("snapshot_ref", String(500)),
+    Column("plate", String(16)),
+    Column("person_id", String(64)),
+    Index("ix_bulletins_call", "agency_id", "call_id"),
+)
+
+bulletin_receipts = Table(
+    "bulletin_receipts",
+    metadata,
+    Column("bulletin_id", String(64), ForeignKey("bulletins.id"), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("delivered_at", UTCDateTime()),
+    Column("delivered_to", String(100)),
+    Column("read_at", UTCDateTime()),
+    Column("read_by", String(100)),
+    Index("ix_bulletin_receipts_unit", "unit_id", "read_at"),
+)
+
+unit_notices = Table(
+    "unit_notices",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("call_id", String(64), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("distance_m", Float, nullable=False),
+    Index("ix_unit_notices_unit_at", "agency_id", "unit_id", "at"),
 )
