@@ -64,6 +64,10 @@ DEFAULT_MAX_SNAP_M: Final = 2000.0
 # closest ones, and costs a fraction of a search over the whole graph.
 FIRST_HORIZON_S: Final = 360.0
 
+# route() first searches up to this base plus the straight-line distance at this (slow) speed.
+ROUTE_HORIZON_BASE_S: Final = 120.0
+ROUTE_HORIZON_MPS: Final = 4.0
+
 # The snapping index: edges are cut into pieces of at most this length and the k-d tree holds their
 # midpoints; a query looks at the nearest SNAP_CANDIDATES pieces and checks that no closer edge can hide
 # behind them (see RoadGraph._snap).
@@ -403,8 +407,15 @@ class RoadGraph:
         if not np.all(snaps.off_m <= self.max_snap_m):
             return None
         start, inc = snaps.take(slice(0, 1)), snaps.take(slice(1, 2))
-        search = self._search(inc, urgent, math.inf)
-        eta, how = self._etas(inc, start, search, urgent)
+        # Most trips take less than this; a search bounded to it is exact for a trip that arrives within it.
+        straight_m = math.hypot(float(start.x[0] - inc.x[0]), float(start.y[0] - inc.y[0]))
+        horizon = ROUTE_HORIZON_BASE_S + straight_m / ROUTE_HORIZON_MPS
+        while True:
+            search = self._search(inc, urgent, horizon)
+            eta, how = self._etas(inc, start, search, urgent)
+            if math.isinf(horizon) or eta[0] <= horizon:
+                break
+            horizon = math.inf
         if not math.isfinite(float(eta[0])):
             return None
         route_m, path = self._trace(start, 0, inc, search, int(how[0]), True)
@@ -494,8 +505,7 @@ class RoadGraph:
         elif v == u:
             data[-2] = min(u_s, v_s)
         graph = csr_matrix((data, indices, reversed_graph.indptr), shape=(n + 1, n + 1))
-        limit = horizon_s if math.isfinite(horizon_s) else np.inf
-        seconds, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True, limit=limit)
+        seconds, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True, limit=horizon_s)
         return _Search(
             np.asarray(seconds[:n], dtype=np.float64),
             np.asarray(pred, dtype=np.int32),

@@ -22,7 +22,8 @@ from rtcc.storage.cad import open_call_for_unit
 router = APIRouter(prefix="/api/v1/field", tags=["field"])
 Officer = Annotated[User, Depends(require(Permission.FIELD))]
 
-NOTICE_WINDOW = timedelta(minutes=30)
+# Calls the unit was told about that are still open, from the last hours (a cleared call drops off).
+NOTICE_WINDOW = timedelta(hours=2)
 CAMERA_RADIUS_M = 300.0
 
 
@@ -110,7 +111,7 @@ async def field_view(request: Request, ctx: Ctx, user: Officer) -> FieldView:
     nearby = [
         NearbyCall(call=calls[n.call_id], distance_m=n.distance_m, noticed_at=n.at)
         for n in notices
-        if n.call_id in calls and n.call_id != call_id
+        if n.call_id in calls and n.call_id != call_id and calls[n.call_id].status.value != "cleared"
     ]
     return FieldView(
         unit_id=unit_id,
