@@ -13,11 +13,13 @@ from rtcc.config import Settings
 from rtcc.domain.errors import FieldError
 from rtcc.domain.geo import Location
 from rtcc.domain.ports import DeadLetter, NewEvent
+from rtcc.domain.records import LinkKind, PersonLink
 from rtcc.main import cli
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.records import RecordsStore
 from rtcc.storage.retention import Retention
 from tests.conftest import World, login
 
@@ -106,7 +108,7 @@ def test_a_run_purges_what_is_past_its_policy_and_records_it(
     # a second run finds nothing more, and says so
     again = {r.policy: r.purged for r in retention.run(now=NOW)}
     assert set(again.values()) == {0}
-    assert len(retention.report()) == 8
+    assert len(retention.report()) == 10
 
 
 def test_the_agencys_period_is_configurable(aged: None, db: Database, database_url: str) -> None:
@@ -127,7 +129,13 @@ def test_retention_runs_by_itself_and_reports_over_the_api(
             report = client.get("/api/v1/retention", headers=auditor).json()
             if report["runs"]:
                 break
-        assert {p["name"] for p in report["policies"]} == {"plate_reads", "events", "calls", "dead_letters"}  # type: ignore[union-attr]
+        assert {p["name"] for p in report["policies"]} == {
+            "plate_reads",
+            "events",
+            "calls",
+            "dead_letters",
+            "intelligence_records",
+        }  # type: ignore[union-attr]
         assert {r["policy"] for r in report["runs"]} >= {"plate_reads", "events"}  # type: ignore[union-attr]
 
 
@@ -141,5 +149,47 @@ def test_the_command_line_report(
     result = runner.invoke(cli, ["retention", "report", "--json"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert [p["name"] for p in doc["policies"]] == ["plate_reads", "events", "calls", "dead_letters"]
-    assert len(doc["runs"]) == 4
+    assert [p["name"] for p in doc["policies"]] == [
+        "plate_reads",
+        "events",
+        "calls",
+        "dead_letters",
+        "intelligence_records",
+    ]
+    assert len(doc["runs"]) == 5
+
+
+def test_intelligence_records_go_at_their_review_date_unless_revalidated(
+    db: Database, settings: Settings
+) -> None:
+    """28 CFR 23.20(h): reviewed within five years, or purged."""
+    store = RecordsStore(db)
+    entered = (NOW - timedelta(days=5 * 365)).date()
+    links = [
+        PersonLink(
+            link_id=lid,
+            person_a="P1",
+            person_b=other,
+            kind=LinkKind.ASSOCIATE,
+            source="gang unit",
+            entered=entered,
+            intelligence=True,
+            basis="CI report 21-44",
+            review_date=(NOW - timedelta(days=1)).date(),
+        )
+        for lid, other in (("lapsed", "P2"), ("revalidated", "P3"))
+    ]
+    family = PersonLink(
+        link_id="family", person_a="P1", person_b="P4", kind=LinkKind.FAMILY, source="DMV", entered=entered
+    )
+    store.upsert("links", "cpd", [*links, family])
+    assert store.revalidate(
+        "cpd", "revalidated", "CI re-interviewed, still supplying", (NOW + timedelta(days=900)).date()
+    )
+    runs = {r.policy: r for r in Retention(db, AuditLog(db), settings.retention_policies()).run(now=NOW)}
+    assert runs["intelligence_records"].purged == 1
+    assert store.counts("cpd")["links"] == 2  # the re-validated record and the (non-intelligence) family link
+    purge = [
+        e for e in AuditLog(db).entries(action="retention.purge") if e.resource == "intelligence_records"
+    ]
+    assert purge and purge[0].detail["purged"] == 1

@@ -57,6 +57,7 @@ def retention_report(
         print_json({"policies": [p.__dict__ for p in retention.policies], "runs": [r.__dict__ for r in runs]})
         return
     for p in retention.policies:
-        console.print(f"{p.name}: kept {p.keep_days} days ({p.description})")
+        kept = f"kept {p.keep_days} days" if p.keep_days else "kept until each record's review date"
+        console.print(f"{p.name}: {kept} ({p.description})")
     console.print("audit log: kept at least a year; never purged by a policy")
     console.print(_table("Retention runs", runs))

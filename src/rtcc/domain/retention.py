@@ -27,4 +27,10 @@ def policies(
         RetentionPolicy("events", events_days, "other feed events: locations, statuses, pulses, telemetry"),
         RetentionPolicy("calls", calls_days, "cleared calls in the live picture"),
         RetentionPolicy("dead_letters", dead_letters_days, "refused items kept for operators"),
+        # 28 CFR 23.20(h): the period is the record's own review date (at most five years from entry).
+        RetentionPolicy(
+            "intelligence_records",
+            0,
+            "criminal intelligence records past their review date and not re-validated (28 CFR 23.20(h))",
+        ),
     ]

@@ -14,7 +14,16 @@ from rtcc.domain.retention import RetentionPolicy
 from rtcc.storage.accounts import now_utc
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
-from rtcc.storage.tables import alerts, calls, dead_letters, events, retention_runs
+from rtcc.storage.tables import (
+    alerts,
+    call_notes,
+    call_units,
+    calls,
+    dead_letters,
+    events,
+    person_links,
+    retention_runs,
+)
 
 log = structlog.get_logger(__name__)
 PLATE_TYPES = ("alpr.read",)
@@ -78,7 +87,18 @@ class Retention:
                 return conn.execute(delete(events).where(old)).rowcount, 0
             if name == "calls":
                 old = and_(calls.c.status == "cleared", calls.c.updated_at < cutoff)
+                keys = conn.execute(select(calls.c.agency_id, calls.c.call_id).where(old)).all()
+                for agency_id, call_id in keys:  # a call's units and notes go with it
+                    for table in (call_units, call_notes):
+                        conn.execute(
+                            delete(table).where(table.c.agency_id == agency_id, table.c.call_id == call_id)
+                        )
                 return conn.execute(delete(calls).where(old)).rowcount, 0
+            if name == "intelligence_records":
+                lapsed = and_(
+                    person_links.c.intelligence.is_(True), person_links.c.review_date < cutoff.date()
+                )
+                return conn.execute(delete(person_links).where(lapsed)).rowcount, 0
             if name == "dead_letters":
                 return conn.execute(
                     delete(dead_letters).where(dead_letters.c.received_at < cutoff)
