@@ -434,3 +434,36 @@ def test_records_import_names_bad_fields_and_intelligence_can_be_revalidated(
         == 204
     )
     assert client.get("/api/v1/records", headers=analyst).json()["links"] == 1
+
+
+def test_changing_a_residents_protected_attributes_leaves_the_brief_unchanged(
+    client: TestClient, world: World
+) -> None:
+    """End to end, through storage: race, ethnicity, religion and views are kept but never read."""
+    seed_household(client)
+    send(client, world.keys["cad"], [call_received("pa", "C31", 0)])
+    operator = login(client, "operator")
+    eventually(lambda: client.get("/api/v1/calls/C31", headers=operator).status_code == 200)
+
+    def brief() -> dict[str, Any]:
+        body = client.get("/api/v1/calls/C31/brief", headers=operator).json()
+        body.pop("as_of")
+        return body
+
+    before = brief()
+    analyst = login(client, "analyst")
+    for protected in (
+        {"race": "B", "ethnicity": "hispanic", "religion": "muslim"},
+        {"political_views": "socialist", "associations": "union local 12"},
+        {},
+    ):
+        records(
+            client,
+            analyst,
+            "persons",
+            [
+                {"person_id": "P1", "family_name": "Doe", "given_name": "Jan", "protected": protected},
+                {"person_id": "P2", "family_name": "Doe", "given_name": "Lee", "protected": protected},
+            ],
+        )
+        assert brief() == before
