@@ -14,17 +14,27 @@ import typer
 import uvicorn
 
 from rtcc.app import create_app
-from rtcc.cli.city import DriveStats, drive, ensure_agency, ensure_sources, live_start, register_city
+from rtcc.cli.city import (
+    DriveStats,
+    drive,
+    ensure_agency,
+    ensure_sources,
+    live_start,
+    load_city_records,
+    register_city,
+)
 from rtcc.cli.common import console, err_console, load_settings, open_database
 from rtcc.config import Mode, Settings
 from rtcc.domain.roles import Role
 from rtcc.sim import CitySimulator
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.records import RecordsStore
 
 log = structlog.get_logger(__name__)
 
 WARM_UP_S = 45 * 60  # the simulated city fires its first shots within this long
+RECORD_HOUSEHOLDS = 3000  # the fictional records: households with their people, history and links
 DEMO_USERS = (
     ("admin", Role.ADMIN),
     ("operator", Role.OPERATOR),
@@ -54,6 +64,14 @@ def prepare(
     start = live_start(settings.sim_speed, None) - timedelta(seconds=WARM_UP_S)
     sim = CitySimulator(seed=seed, start=start, scale=scale)
     register_city(SqlLiveState(db), sim, agency_id)
+    load_city_records(
+        RecordsStore(db),
+        sim,
+        agency_id,
+        seed=seed,
+        today=start.date(),
+        households=max(200, round(RECORD_HOUSEHOLDS * scale)),
+    )
     db.dispose()
     return sim, passwords, keys
 

@@ -64,6 +64,21 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
             time.sleep(1)
         assert all(seen.values()), seen
 
+        # Calls come from the fictional city's households too: their briefs name the residents.
+        briefed: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not briefed:
+            briefed = [
+                e["payload"]
+                for e in get("/api/v1/events", type="call.brief", limit=1000)
+                if e["payload"]["residents"]
+            ]
+            time.sleep(0.5)
+        assert briefed, "no call came from a household on record"
+        brief = httpx.get(
+            f"{base}/api/v1/calls/{briefed[0]['call_id']}/brief", headers=headers, timeout=10
+        ).json()
+        assert len(brief["residents"]) == briefed[0]["residents"]
+
         status = subprocess.run(
             [str(BIN / "rtcc"), "status", "--json"],
             env=env,

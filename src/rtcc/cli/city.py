@@ -7,13 +7,17 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from rtcc.domain.entities import Source
+from rtcc.domain.records import Address, Residence
 from rtcc.sim import FEEDS, CitySimulator
+from rtcc.sim.cad import CallPlace
+from rtcc.sim.records import generate_records
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.records import RecordsStore
 
 DEMO_AGENCY_ID = "cpd-demo"
 DEMO_AGENCY_NAME = "Columbus Division of Police (demo city, fictional data)"
@@ -144,6 +148,25 @@ async def drive(
         if duration_s is not None and until >= sim_start + timedelta(seconds=duration_s):
             return stats
         await asyncio.sleep(tick_s)
+
+
+def load_city_records(
+    store: RecordsStore, sim: CitySimulator, agency_id: str, *, seed: int, today: date, households: int
+) -> dict[str, int]:
+    """The fictional city's records (persons, who lives where, history, links...) into the records store,
+    and their households to the simulator as addresses that call 911 again, so briefs have something to say."""
+    generated = generate_records(
+        sim.network, agency_id=agency_id, seed=seed, households=households, today=today
+    )
+    counts = {kind: store.upsert(kind, agency_id, items) for kind, items in generated.items()}
+    homes = {r.address_id for r in generated["residences"] if isinstance(r, Residence)}
+    places: list[CallPlace] = []
+    for a in generated["addresses"]:
+        if isinstance(a, Address) and a.address_id in homes and a.lat is not None and a.lon is not None:
+            civic: dict[str, Any] = {"country": "US", "a1": "OH", "a3": "Columbus", "text": a.text}
+            places.append((a.lat, a.lon, civic, (sim.network.nearest_node(a.lat, a.lon), None)))
+    sim.dispatcher.repeat_places = places
+    return counts
 
 
 def live_start(speed: float, duration_s: float | None) -> datetime:

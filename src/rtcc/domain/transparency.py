@@ -72,7 +72,14 @@ class TransparencyReport(BaseModel):
         out += [("disclosures", kind, str(n)) for kind, n in sorted(self.disclosures.items())] or [
             ("disclosures", "(none)", "0")
         ]
-        out += [("retention", r.name, f"{f'{r.keep_days} days' if r.keep_days else 'until review'}: {r.description}") for r in self.retention]
+        out += [
+            (
+                "retention",
+                r.name,
+                f"{f'{r.keep_days} days' if r.keep_days else 'until review'}: {r.description}",
+            )
+            for r in self.retention
+        ]
         out += [("retention", "audit log", "at least 365 days; never purged by a policy")]
         return out
 

@@ -148,6 +148,9 @@ class Dispatcher:
         self.calls = 0
         self.incidents: dict[str, Incident] = {}
         self.on_urgent: list[Callable[[Incident, int], None]] = []  # drones listen here
+        # Addresses that keep calling (the households of the records on file): a share of calls comes from
+        # them, as repeat calls for service do. Empty unless the demo loads records.
+        self.repeat_places: list[CallPlace] = []
         self.rate_max = CALLS_PER_HOUR * ctx.scale * PROFILE_MAX / PROFILE_MEAN
         net = ctx.net
         # Hot spots: the gunshot-sensor neighbourhoods and a few busy intersections.
@@ -191,6 +194,8 @@ class Dispatcher:
             return ix.lat, ix.lon, civic(ix.street_a, text=ix.name), (ix.node, None)
         if near is None and roll < 0.6:
             near = rng.choice(self.hot_spots)
+        elif near is None and roll < 0.8 and self.repeat_places:
+            return rng.choice(self.repeat_places)
         addr: StreetAddress = net.random_address(rng, near, 700.0) if near else net.random_address(rng)
         return addr.lat, addr.lon, civic(addr.street, str(addr.hno)), (addr.edge, addr.fraction)
 
