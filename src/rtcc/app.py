@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -33,6 +34,7 @@ from rtcc.api.routes import (
     health,
     ingest,
     live,
+    plates,
     records,
     retention,
     sensors,
@@ -43,11 +45,13 @@ from rtcc.api.routes import (
 )
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
+from rtcc.engines.alpr.engine import HotlistEngine
 from rtcc.engines.call_intake import CallIntakeEngine
 from rtcc.engines.camera_alerts import CameraAlertEngine
 from rtcc.engines.gunshot.engine import GunshotEngine
 from rtcc.engines.live_state import LiveStateProjector
 from rtcc.engines.routing import RoadGraph
+from rtcc.ingest.hotlist_import import read_hotlist
 from rtcc.ingest.mqtt import MqttIngest
 from rtcc.ingest.pipeline import IngestService, Limits, SourceContext
 from rtcc.ingest.registry import AdapterRegistry
@@ -60,7 +64,9 @@ from rtcc.storage.cad import CadStore
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.field import FieldStore
+from rtcc.storage.hotlists import AlertChecks, Hotlists
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.plate_reads import PlateReads
 from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.secret_box import SecretBox
@@ -101,6 +107,9 @@ def build_context(settings: Settings) -> AppContext:
         cad=CadStore(db),
         briefs=BriefService(db),
         field_store=FieldStore(db),
+        hotlists=Hotlists(db),
+        alert_checks=AlertChecks(db),
+        plate_reads=PlateReads(db),
         road_loader=load_road_graph,
     )
     ctx.emit = EngineEmitter(ctx).emit
@@ -147,6 +156,40 @@ class EngineEmitter:
             log.error("engine_event_refused", errors=[r.model_dump() for r in outcome.rejected])
 
 
+async def load_due_hotlist_files(ctx: AppContext) -> int:
+    """Reload the registered hotlist files that are due; each load makes the file's entries the list
+    (entries no longer in it stop matching). A file that cannot be read keeps the last good list."""
+    now = datetime.now(UTC)
+    due = await asyncio.to_thread(ctx.hotlists.files_due, now)
+    for f in due:
+        try:
+            result = await asyncio.to_thread(read_hotlist, Path(f.path), now=now)
+        except (OSError, ValueError) as exc:
+            await asyncio.to_thread(ctx.hotlists.file_loaded, f.agency_id, f.name, now, None, str(exc))
+            log.error("hotlist_file_failed", name=f.name, error=str(exc))
+            continue
+        await asyncio.to_thread(
+            ctx.hotlists.replace_list, f.agency_id, f.name, result.records, added_by="schedule", at=now
+        )
+        error = f"{len(result.problems)} row(s) refused" if result.problems else None
+        await asyncio.to_thread(
+            ctx.hotlists.file_loaded, f.agency_id, f.name, now, len(result.records), error
+        )
+        log.info(
+            "hotlist_file_loaded", name=f.name, entries=len(result.records), refused=len(result.problems)
+        )
+    return len(due)
+
+
+async def refresh_hotlist_files(ctx: AppContext, every_s: float = 60.0) -> None:
+    while True:
+        try:
+            await load_due_hotlist_files(ctx)
+        except Exception as exc:  # the next round tries again
+            log.error("hotlist_refresh_failed", error=str(exc))
+        await asyncio.sleep(every_s)
+
+
 def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
     emitter = EngineEmitter(ctx)
     ctx.emit = emitter.emit
@@ -157,6 +200,8 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
         GunshotEngine(
             ctx.bus, emitter.emit, ctx.live, default_temperature_c=ctx.settings.gunshot_temperature_c
         ).run(),
+        HotlistEngine(ctx.bus, emitter.emit, ctx.hotlists, ctx.sharing).run(),
+        refresh_hotlist_files(ctx),
         CallIntakeEngine(
             ctx.bus,
             emitter.emit,
@@ -238,6 +283,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         live.router,
         alerts.router,
         calls.router,
+        plates.router,
         field.router,
         records.router,
         sensors.router,

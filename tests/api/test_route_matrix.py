@@ -70,6 +70,15 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/records/{kind}"): P.RECORDS_MANAGE,
     ("GET", "/api/v1/records"): P.RECORDS_MANAGE,
     ("POST", "/api/v1/records/links/{link_id}/revalidate"): P.RECORDS_MANAGE,
+    ("GET", "/api/v1/hotlists"): P.ALPR_READ,
+    ("POST", "/api/v1/hotlists"): P.HOTLISTS_MANAGE,
+    ("DELETE", "/api/v1/hotlists/{entry_id}"): P.HOTLISTS_MANAGE,
+    ("POST", "/api/v1/hotlists/files"): P.HOTLISTS_MANAGE,
+    ("GET", "/api/v1/plates/search"): P.ALPR_READ,
+    ("GET", "/api/v1/plates/{plate}/track"): P.ALPR_READ,
+    ("GET", "/api/v1/plates/{plate}/companions"): P.ALPR_READ,
+    ("POST", "/api/v1/alerts/{alert_id}/checks"): P.ALERTS_RESOLVE,
+    ("GET", "/api/v1/alerts/{alert_id}/checks"): P.ALERTS_RESOLVE,
 }
 
 
@@ -92,6 +101,8 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
         .replace("{kind}", "persons")
         .replace("{link_id}", "no-such-link")
         .replace("{bulletin_id}", "no-such-bulletin")
+        .replace("{entry_id}", "no-such-entry")
+        .replace("{plate}", "ABC1234")
     )
     return client.request(
         method, concrete, headers=headers, json={} if method == "POST" else None

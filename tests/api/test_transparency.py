@@ -120,7 +120,13 @@ def test_the_report_matches_what_the_data_holds(client: TestClient, world: World
     )
     assert report["alerts"]["alpr.hit"]["precision"] == 0.5
     assert report["cameras_by_kind"] == {"traffic": 3, "business": 2}
-    assert [r["name"] for r in report["retention"]] == ["plate_reads", "events", "calls", "dead_letters", "intelligence_records"]
+    assert [r["name"] for r in report["retention"]] == [
+        "plate_reads",
+        "events",
+        "calls",
+        "dead_letters",
+        "intelligence_records",
+    ]
     assert any("No facial recognition" in p for p in report["policy"])
 
     csv_text = client.get("/transparency.csv", params={"agency": world.agency_id}).text

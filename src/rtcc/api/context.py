@@ -23,7 +23,9 @@ from rtcc.storage.cad import CadStore
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.field import FieldStore
+from rtcc.storage.hotlists import AlertChecks, Hotlists
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.plate_reads import PlateReads
 from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.sharing import Sharing
@@ -72,6 +74,9 @@ class AppContext:
     cad: CadStore
     briefs: BriefService
     field_store: FieldStore
+    hotlists: Hotlists
+    alert_checks: AlertChecks
+    plate_reads: PlateReads
     metrics: Metrics = field(default_factory=Metrics)
     mqtt: MqttIngest | None = None
     # Engines' and routes' own events go through the ingest pipeline under the agency (set by the wiring).

@@ -132,3 +132,21 @@ async def note_shared_access(
             source_ip=client_ip(request),
             detail={"recipient_agency": user.agency_id, "rows": rows},
         )
+
+
+def require_stated_purpose(request: Request, what: str) -> tuple[str, str]:
+    """California SB 34 and 28 CFR Part 23: a search of plate reads (or persons) states why, and for which
+    case. Both are taken from X-Purpose and X-Case-Number (or purpose and case_number parameters) and the
+    audit middleware keeps them with the search."""
+    stated = {
+        "purpose": request.headers.get("x-purpose") or request.query_params.get("purpose"),
+        "case_number": request.headers.get("x-case-number") or request.query_params.get("case_number"),
+    }
+    missing = [name for name, value in stated.items() if not (value and value.strip())]
+    if missing:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"{' and '.join(missing)}: required to {what} (X-Purpose and X-Case-Number "
+            "headers, or purpose and case_number parameters)",
+        )
+    return str(stated["purpose"]), str(stated["case_number"])

@@ -1,4 +1,4 @@
-"""`rtcc import calls|records`, `rtcc report response-times`, `rtcc eido export|import`."""
+"""`rtcc import calls|records|hotlist`, `rtcc report response-times`, `rtcc eido export|import`."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from rtcc.domain.cad import response_times
 from rtcc.domain.eido import EidoError, from_eido, to_eido
 from rtcc.domain.ports import DeadLetter
 from rtcc.ingest.calls_import import RowProblem, import_calls, load_calls_mapping
+from rtcc.ingest.hotlist_import import read_hotlist
 from rtcc.ingest.mapping import MappingError
 from rtcc.ingest.records_import import import_records, load_records_mapping
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.cad import CadStore
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
+from rtcc.storage.hotlists import Hotlists
 from rtcc.storage.records import RecordsStore
 
 import_app = typer.Typer(help="Import calls and records from agencies' exports.", no_args_is_help=True)
@@ -138,6 +140,40 @@ def import_records_cmd(
     written = RecordsStore(db).upsert(kind, agency_id, result.records)
     _keep_problems(db, f"import:{kind}", result.problems)
     _report(kind, result.rows, written, result.problems, as_json)
+
+
+@import_app.command("hotlist")
+def import_hotlist_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or JSON Lines: plate, state, reason, source, entered, expires.", exists=True
+        ),
+    ],
+    list_name: Annotated[str, typer.Option("--list", help="The list these entries belong to.")] = "imported",
+    replace: Annotated[bool, typer.Option(help="Entries of the list not in the file stop matching.")] = False,
+    agency: AgencyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Load hotlist entries (NCIC stolen vehicles, Amber alerts, agency BOLOs) for the agency."""
+    db = open_database(load_settings())
+    agency_id = _agency(db, agency)
+    now = datetime.now(UTC)
+    result = read_hotlist(file, now=now)
+    store = Hotlists(db)
+    if replace:
+        written, removed = store.replace_list(
+            agency_id, list_name, result.records, added_by="command line", at=now
+        )
+    else:
+        written, removed = (
+            store.upsert(agency_id, result.records, added_by="command line", list_name=list_name, at=now),
+            0,
+        )
+    _keep_problems(db, "import:hotlist", result.problems)
+    _report("hotlist", result.rows, written, result.problems, as_json)
+    if removed and not as_json:
+        console.print(f"{removed:,} entries no longer in the file stop matching")
 
 
 def response_times_cmd(

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rtcc.domain.alpr import normalise_plate
 from rtcc.domain.errors import FieldError
 from rtcc.domain.geo import Location
 from rtcc.domain.vocab import (
@@ -89,6 +90,16 @@ class AlprRead(Payload):
     image_ref: str | None = Field(None, max_length=500)
     vehicle_make: str | None = Field(None, max_length=40)
     vehicle_colour: str | None = Field(None, max_length=40)
+
+    @field_validator("plate")
+    @classmethod
+    def _usable_plate(cls, v: str) -> str:
+        plate = normalise_plate(v)
+        if plate is None:
+            raise ValueError(
+                f"no usable plate in {v!r} (letters and digits, at most 10, after removing spaces and dashes)"
+            )
+        return plate
 
 
 class GunshotPulse(Payload):

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from rtcc.domain.alpr import HotlistChange
 from rtcc.domain.entities import Camera, Unit
 from rtcc.domain.errors import FieldError
 from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
+from rtcc.domain.sharing import SharingKind
 from rtcc.domain.threat import ThreatBrief
 
 
@@ -146,3 +148,17 @@ class NoticeBoard(Protocol):
     def record_notices(
         self, agency_id: str, call_id: str, at: datetime, near: Sequence[tuple[str, float]]
     ) -> None: ...
+
+
+class HotlistFeed(Protocol):
+    """Hotlist entries as they change, for the matching engine."""
+
+    def changed_since(
+        self, since: datetime | None, agency_ids: Sequence[str] | None = None
+    ) -> list[HotlistChange]: ...
+
+
+class SharingLookup(Protocol):
+    def visible_agencies(
+        self, agency_id: str, kind: SharingKind | None, now: datetime | None = None
+    ) -> list[str]: ...

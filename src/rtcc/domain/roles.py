@@ -32,6 +32,7 @@ class Permission(StrEnum):
     CALLS_MANAGE = "calls:manage"  # notes on calls, EIDO import
     BULLETINS_SEND = "bulletins:send"  # bulletins from the center to the units on a call
     FIELD = "field:use"  # the officer's field view: sign on to a unit, receive and read bulletins
+    HOTLISTS_MANAGE = "hotlists:manage"  # enter and remove hotlist entries, schedule hotlist files
     RECORDS_MANAGE = "records:manage"  # import persons, history, links; re-validate intelligence records
 
 
@@ -50,6 +51,7 @@ _DESK = frozenset(
         P.BRIEF_READ,
         P.CALLS_MANAGE,
         P.BULLETINS_SEND,
+        P.HOTLISTS_MANAGE,
     }
 )
 

@@ -12,6 +12,7 @@ class SharingKind(StrEnum):
     LIVE = "live"  # the live picture: calls, units, cameras, drones, alerts
     EVENTS = "events"  # the event history, plate reads excepted
     PLATES = "plates"  # plate reads (ALPR): named on their own, as state law asks
+    HOTLISTS = "hotlists"  # hotlist entries: the recipient's reads are matched against the owner's list
 
 
 class SharingAgreement(BaseModel):

@@ -14,7 +14,7 @@ from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
 from rtcc.domain.ports import AppendResult, DeadLetter, NewEvent
 from rtcc.storage.db import Database
-from rtcc.storage.tables import dead_letters, events, feed_counters, outbox
+from rtcc.storage.tables import dead_letters, events, feed_counters, outbox, plate_reads
 
 # An arbitrary constant naming the advisory lock that orders appends on PostgreSQL.
 APPEND_LOCK_KEY = 0x72746363
@@ -72,6 +72,9 @@ class SqlEventStore:
                 result.accepted = inserted
                 if inserted:
                     conn.execute(insert(outbox), [{"seq": seq} for seq, _ in inserted])
+                    reads = _plate_read_rows(new, inserted)
+                    if reads:
+                        conn.execute(insert(plate_reads), reads)
                 stored = {i for _, i in inserted}
                 result.duplicates = [e.id for e in new if e.id not in stored]
             if rejects:
@@ -225,6 +228,32 @@ def _event_row(e: NewEvent) -> dict[str, Any]:
         "location": loc.model_dump(mode="json", exclude_none=True) if loc else None,
         "payload": e.payload,
     }
+
+
+def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    """Plate reads get a row of their own beside the event, for plate searches and tracking."""
+    by_id = {e.id: e for e in new if e.type == "alpr.read"}
+    rows = []
+    for seq, event_id in inserted:
+        e = by_id.get(event_id)
+        if e is None:
+            continue
+        p = e.payload
+        rows.append(
+            {
+                "seq": seq,
+                "agency_id": e.agency_id,
+                "event_id": e.id,
+                "plate": p["plate"],
+                "state": p.get("state"),
+                "reader_id": p["reader_id"],
+                "occurred_at": e.occurred_at,
+                "lat": e.location.lat if e.location else None,
+                "lon": e.location.lon if e.location else None,
+                "image_ref": p.get("image_ref"),
+            }
+        )
+    return rows
 
 
 def _dead_letter_row(d: DeadLetter) -> dict[str, Any]:

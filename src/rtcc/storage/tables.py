@@ -519,3 +519,72 @@ unit_notices = Table(
     Column("distance_m", Float, nullable=False),
     Index("ix_unit_notices_unit_at", "agency_id", "unit_id", "at"),
 )
+
+# ---- license plate readers ----------------------------------------------------------------------------
+
+# Every plate read, normalised, beside its event (kept in the same transaction; goes when the event goes).
+plate_reads = Table(
+    "plate_reads",
+    metadata,
+    Column(
+        "seq", SeqType, ForeignKey("events.seq", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    ),
+    Column("agency_id", String(64), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("state", String(8)),
+    Column("reader_id", String(64), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("image_ref", String(500)),
+    Index("ix_plate_reads_plate", "plate", "occurred_at"),
+    Index("ix_plate_reads_time", "occurred_at"),
+    Index("ix_plate_reads_reader", "reader_id", "occurred_at"),
+)
+
+hotlist_entries = Table(
+    "hotlist_entries",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("entry_id", String(64), primary_key=True),
+    Column("plate", String(16), nullable=False),
+    Column("state", String(8)),
+    Column("reason", String(300), nullable=False),
+    Column("source", String(100), nullable=False),  # NCIC stolen vehicle, Amber alert, agency BOLO, ...
+    Column("entered", UTCDateTime(), nullable=False),
+    Column("expires", UTCDateTime()),
+    Column("added_by", String(100), nullable=False),
+    Column("list_name", String(100), nullable=False),  # "manual" or the hotlist file's name
+    Column("removed_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_hotlist_entries_updated", "updated_at"),
+    Index("ix_hotlist_entries_plate", "agency_id", "plate"),
+)
+
+# Hotlist files refreshed on a schedule (a state's stolen-vehicle extract, an NCIC download).
+hotlist_files = Table(
+    "hotlist_files",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("path", String(1000), nullable=False),
+    Column("every_minutes", Integer, nullable=False),
+    Column("last_loaded_at", UTCDateTime()),
+    Column("last_count", Integer),
+    Column("last_error", Text),
+)
+
+# What an operator or officer confirmed before acting on a hit, item by item.
+alert_checks = Table(
+    "alert_checks",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("alert_id", String(64), nullable=False),
+    Column("item", String(32), nullable=False),  # plate, state, vehicle, entry_active
+    Column("result", String(16), nullable=False),  # confirmed, mismatch
+    Column("note", String(500)),
+    Column("by", String(100), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_alert_checks_alert", "alert_id"),
+)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
 from rtcc.api.deps import Ctx, audit_action, note_shared_access, require
+from rtcc.domain.alpr import CheckItem, CheckResult
 from rtcc.domain.entities import Alert, User
 from rtcc.domain.outcomes import Period, PeriodPrecision, precision_by_period
 from rtcc.domain.roles import Permission
@@ -64,6 +65,15 @@ async def record_outcome(alert_id: str, body: OutcomeIn, request: Request, ctx: 
             detail=f"outcome: {body.outcome.value!r} does not fit a {alert.kind} alert; "
             f"use one of {', '.join(sorted(o.value for o in allowed))}",
         )
+    if body.outcome is AlertOutcome.PLATE_CONFIRMED:
+        # Verify before acting: a plate hit is confirmed only once each check has been made and matched.
+        latest = await asyncio.to_thread(ctx.alert_checks.latest, alert_id)
+        missing = [i.value for i in CheckItem if latest.get(i.value) != CheckResult.CONFIRMED.value]
+        if missing:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"outcome: plate_confirmed needs each check confirmed first; not yet: {', '.join(missing)}",
+            )
     now = datetime.now(UTC)
     await asyncio.to_thread(
         ctx.live.record_outcome, alert_id, body.outcome.value, user.username, body.note, now

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
-from rtcc.api.deps import Ctx, note_shared_access, require
+from rtcc.api.deps import Ctx, note_shared_access, require, require_stated_purpose
 from rtcc.domain.entities import User
 from rtcc.domain.events import Event
 from rtcc.domain.roles import Permission, may_read_type
@@ -46,18 +46,7 @@ async def list_events(
     if any(t.startswith(SEARCH_NEEDS_PURPOSE) for t in types) or (
         not types and may_read_type(user.role, "alpr.read")
     ):
-        # California SB 34 and 28 CFR Part 23: a search of plate reads states why, and for which case.
-        stated = {
-            "purpose": request.headers.get("x-purpose") or request.query_params.get("purpose"),
-            "case_number": request.headers.get("x-case-number") or request.query_params.get("case_number"),
-        }
-        missing = [name for name, value in stated.items() if not (value and value.strip())]
-        if missing:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"{' and '.join(missing)}: required to search plate reads (X-Purpose and X-Case-Number "
-                "headers, or purpose and case_number parameters); filter by other types to search without",
-            )
+        require_stated_purpose(request, "search plate reads")
     for bound in (occurred_from, occurred_to):
         if bound is not None and bound.tzinfo is None:
             raise HTTPException(

@@ -1,0 +1,1 @@
+"""License plate recognition: matching plate reads against hotlists."""

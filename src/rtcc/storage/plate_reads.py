@@ -1,0 +1,167 @@
+"""Searching plate reads: by full or partial plate (wildcards), time window, area and reader; a plate's
+movements in time order; and vehicles seen travelling with it."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, select
+
+from rtcc.domain.geo import haversine_m
+from rtcc.storage.db import Database
+from rtcc.storage.tables import plate_reads
+
+
+@dataclass(frozen=True, slots=True)
+class PlateRead:
+    event_id: str
+    agency_id: str
+    plate: str
+    state: str | None
+    reader_id: str
+    occurred_at: datetime
+    lat: float | None
+    lon: float | None
+    image_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    plate: str
+    readers: list[str]  # the target's readers it was also seen at, within the window
+    sightings: int
+
+
+def like_pattern(pattern: str) -> str:
+    """A plate pattern with * (any run) and ? (one character) as a SQL LIKE pattern. Letters and digits
+    only otherwise, so nothing in it can be a LIKE wildcard of its own."""
+    out = []
+    for ch in pattern.upper():
+        if ch == "*":
+            out.append("%")
+        elif ch == "?":
+            out.append("_")
+        elif ch.isalnum():
+            out.append(ch)
+        elif ch in " -.":
+            continue
+        else:
+            raise ValueError(f"pattern: {ch!r} is not allowed (letters, digits, * and ?)")
+    if not any(c.isalnum() for c in out):
+        raise ValueError("pattern: needs at least one letter or digit")
+    return "".join(out)
+
+
+def _read(r: Row[Any]) -> PlateRead:
+    return PlateRead(
+        r.event_id,
+        r.agency_id,
+        r.plate,
+        r.state,
+        r.reader_id,
+        r.occurred_at,
+        r.lat,
+        r.lon,
+        r.image_ref,
+    )
+
+
+class PlateReads:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def search(
+        self,
+        agency_ids: Sequence[str],
+        *,
+        pattern: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        reader_id: str | None = None,
+        near: tuple[float, float, float] | None = None,  # lat, lon, radius in metres
+        limit: int = 1000,
+    ) -> list[PlateRead]:
+        where: list[ColumnElement[bool]] = [plate_reads.c.agency_id.in_(list(agency_ids))]
+        if pattern:
+            like = like_pattern(pattern)
+            where.append(
+                plate_reads.c.plate == like
+                if "%" not in like and "_" not in like
+                else plate_reads.c.plate.like(like)
+            )
+        if since is not None:
+            where.append(plate_reads.c.occurred_at >= since)
+        if until is not None:
+            where.append(plate_reads.c.occurred_at < until)
+        if reader_id:
+            where.append(plate_reads.c.reader_id == reader_id)
+        if near is not None:
+            lat, lon, radius = near
+            dlat = radius / 111_320.0
+            dlon = radius / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+            where += [
+                plate_reads.c.lat.between(lat - dlat, lat + dlat),
+                plate_reads.c.lon.between(lon - dlon, lon + dlon),
+            ]
+        q = select(plate_reads).where(and_(*where)).order_by(plate_reads.c.occurred_at.desc()).limit(limit)
+        with self.db.read() as conn:
+            found = [_read(r) for r in conn.execute(q)]
+        if near is not None:
+            lat, lon, radius = near
+            found = [
+                r
+                for r in found
+                if r.lat is not None and r.lon is not None and haversine_m(lat, lon, r.lat, r.lon) <= radius
+            ]
+        return found
+
+    def track(
+        self,
+        agency_ids: Sequence[str],
+        plate: str,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int = 5000,
+    ) -> list[PlateRead]:
+        """A plate's reads across readers (and agencies sharing plate reads), oldest first."""
+        reads = self.search(agency_ids, pattern=plate, since=since, until=until, limit=limit)
+        return sorted(reads, key=lambda r: r.occurred_at)
+
+    def companions(
+        self,
+        agency_ids: Sequence[str],
+        plate: str,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        window: timedelta = timedelta(minutes=2),
+        min_readers: int = 2,
+    ) -> list[Companion]:
+        """Vehicles read at two or more of the same readers as the target, each time within the window of
+        the target's read there: vehicles travelling with it."""
+        target = self.track(agency_ids, plate, since=since, until=until)
+        seen: dict[str, set[str]] = defaultdict(set)
+        count: dict[str, int] = defaultdict(int)
+        with self.db.read() as conn:
+            for t in target:
+                rows = conn.execute(
+                    select(plate_reads.c.plate).where(
+                        plate_reads.c.reader_id == t.reader_id,
+                        plate_reads.c.agency_id.in_(list(agency_ids)),
+                        plate_reads.c.occurred_at >= t.occurred_at - window,
+                        plate_reads.c.occurred_at <= t.occurred_at + window,
+                        plate_reads.c.plate != t.plate,
+                    )
+                )
+                for (other,) in rows:
+                    seen[other].add(t.reader_id)
+                    count[other] += 1
+        out = [Companion(p, sorted(r), count[p]) for p, r in seen.items() if len(r) >= min_readers]
+        out.sort(key=lambda c: (-len(c.readers), -c.sightings, c.plate))
+        return out
