@@ -20,6 +20,7 @@ from rtcc.cli.city import (
     ensure_agency,
     ensure_sources,
     live_start,
+    load_city_hotlist,
     load_city_records,
     register_city,
 )
@@ -28,6 +29,7 @@ from rtcc.config import Mode, Settings
 from rtcc.domain.roles import Role
 from rtcc.sim import CitySimulator
 from rtcc.storage.accounts import Accounts
+from rtcc.storage.hotlists import Hotlists
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.records import RecordsStore
 
@@ -64,6 +66,7 @@ def prepare(
     start = live_start(settings.sim_speed, None) - timedelta(seconds=WARM_UP_S)
     sim = CitySimulator(seed=seed, start=start, scale=scale)
     register_city(SqlLiveState(db), sim, agency_id)
+    load_city_hotlist(Hotlists(db), sim, agency_id, start)
     load_city_records(
         RecordsStore(db),
         sim,

@@ -79,6 +79,14 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
         ).json()
         assert len(brief["residents"]) == briefed[0]["residents"]
 
+        # The city's hotlisted cars pass its readers: their reads become hits to confirm.
+        plate_hits: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not plate_hits:
+            plate_hits = [a for a in get("/api/v1/alerts") if a["kind"] == "alpr.hit"]
+            time.sleep(0.5)
+        assert plate_hits, "no hotlist hit"
+        assert plate_hits[0]["detail"]["entry"]["source"] and plate_hits[0]["detail"]["confirm"]
+
         status = subprocess.run(
             [str(BIN / "rtcc"), "status", "--json"],
             env=env,

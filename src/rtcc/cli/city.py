@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from rtcc.domain.alpr import HotlistRecord
 from rtcc.domain.entities import Source
 from rtcc.domain.records import Address, Residence
 from rtcc.sim import FEEDS, CitySimulator
 from rtcc.sim.cad import CallPlace
 from rtcc.sim.records import generate_records
 from rtcc.storage.accounts import Accounts
+from rtcc.storage.hotlists import Hotlists
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.records import RecordsStore
 
@@ -167,6 +169,24 @@ def load_city_records(
             places.append((a.lat, a.lon, civic, (sim.network.nearest_node(a.lat, a.lon), None)))
     sim.dispatcher.repeat_places = places
     return counts
+
+
+def load_city_hotlist(hotlists: Hotlists, sim: CitySimulator, agency_id: str, at: datetime) -> int:
+    """The simulated city's hotlist (stolen cars, BOLOs, an Amber alert) as the agency's list, so the
+    plate readers' hits become alerts. Entered a day before the city starts, so warm-up reads match."""
+    records = [
+        HotlistRecord(
+            entry_id=f"sim-{h.plate}-{h.state}",
+            plate=h.plate,
+            state=h.state,
+            reason=f"{h.reason} ({h.vehicle_colour} {h.vehicle_make})",
+            source=h.source,
+            entered=at - timedelta(days=1),
+        )
+        for h in sim.registry().hotlist
+    ]
+    written, _ = hotlists.replace_list(agency_id, "simulated city", records, added_by="demo", at=at)
+    return written
 
 
 def live_start(speed: float, duration_s: float | None) -> datetime:
