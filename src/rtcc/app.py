@@ -46,6 +46,7 @@ from rtcc.api.routes import (
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
 from rtcc.engines.alpr.engine import HotlistEngine
+from rtcc.engines.alpr.matcher import Tolerance
 from rtcc.engines.call_intake import CallIntakeEngine
 from rtcc.engines.camera_alerts import CameraAlertEngine
 from rtcc.engines.gunshot.engine import GunshotEngine
@@ -200,7 +201,13 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
         GunshotEngine(
             ctx.bus, emitter.emit, ctx.live, default_temperature_c=ctx.settings.gunshot_temperature_c
         ).run(),
-        HotlistEngine(ctx.bus, emitter.emit, ctx.hotlists, ctx.sharing).run(),
+        HotlistEngine(
+            ctx.bus,
+            emitter.emit,
+            ctx.hotlists,
+            ctx.sharing,
+            tolerance=Tolerance(ctx.settings.alpr_match_tolerance),
+        ).run(),
         refresh_hotlist_files(ctx),
         CallIntakeEngine(
             ctx.bus,

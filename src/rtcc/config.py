@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, model_validator
@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         180.0,
         gt=0,
         description="A sensor silent (no heartbeat or pulse) for this long is shown as down (seconds).",
+    )
+    alpr_match_tolerance: Literal["exact", "ocr", "one_edit", "guarded", "strict"] = Field(
+        "guarded",
+        description="How tolerant plate matching is: exact, ocr, one_edit, guarded (tolerance only where a "
+        "read cannot be an ordinary plate) or strict.",
     )
     retention_plate_reads_days: int = Field(
         30, ge=1, le=3650, description="Plate reads that hit nothing are purged after this many days."

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from rtcc.engines.alpr.matcher import (
     CONFUSION_CLASSES,
+    Hit,
     HotlistEntry,
     HotlistIndex,
-    Hit,
     MatchKind,
     Tolerance,
     canonical_plate,
@@ -46,12 +46,14 @@ def entry(
     )
 
 
-def match(index: HotlistIndex, plate: str, **kwargs: object) -> list[tuple[str, MatchKind]]:
-    return [(h.entry.entry_id, h.kind) for h in index.match(plate, at=NOW, **kwargs)]  # type: ignore[arg-type]
+def match(
+    index: HotlistIndex, plate: str, *, state: str | None = None, tolerance: Tolerance | None = None
+) -> list[tuple[str, MatchKind]]:
+    return [(h.entry.entry_id, h.kind) for h in index.match(plate, state=state, at=NOW, tolerance=tolerance)]
 
 
-def only(index: HotlistIndex, plate: str, **kwargs: object) -> Hit:
-    hits = index.match(plate, at=NOW, **kwargs)  # type: ignore[arg-type]
+def only(index: HotlistIndex, plate: str, *, state: str | None = None) -> Hit:
+    hits = index.match(plate, state=state, at=NOW)
     assert len(hits) == 1, hits
     return hits[0]
 
@@ -218,7 +220,7 @@ def test_edits_start_at_the_minimum_length() -> None:
         HotlistIndex(min_edit_length=1)
 
 
-# ---- labels, ranking ----------------------------------------------------------------------------------------
+# ---- labels, ranking ---------------------------------------------------------------------------------------
 def test_each_entry_appears_once_with_its_best_label() -> None:
     # ABB1234 is, besides exact, one edit away from itself in many ways (B repeated, deletions share keys).
     index = HotlistIndex([entry("ABB1234")])
@@ -248,7 +250,7 @@ def test_several_entries_for_one_plate_each_hit() -> None:
     assert match(index, "ABC1234") == [("stolen", MatchKind.EXACT), ("warrant", MatchKind.EXACT)]
 
 
-# ---- time ----------------------------------------------------------------------------------------------------
+# ---- time --------------------------------------------------------------------------------------------------
 def test_expired_entries_stop_matching() -> None:
     index = HotlistIndex([entry("ABC1234", expires=NOW)])
     assert index.match("ABC1234", at=NOW) == []
@@ -264,7 +266,7 @@ def test_entries_entered_after_the_read_do_not_match_it() -> None:
     assert len(index.match("ABC1234", at=NOW + timedelta(minutes=5))) == 1
 
 
-# ---- state ---------------------------------------------------------------------------------------------------
+# ---- state -------------------------------------------------------------------------------------------------
 def test_an_exact_plate_with_another_state_is_raised_but_ranked_after_agreeing_states() -> None:
     index = HotlistIndex([entry("ABC1234", "mi", state="MI"), entry("ABC1234", "oh", state="OH")])
     hits = index.match("ABC1234", state="oh", at=NOW)
@@ -286,7 +288,7 @@ def test_tolerant_matches_need_the_state_to_agree_or_be_unknown() -> None:
     assert [h.state_agrees for h in stateless.match("ABC1234", state=" ", at=NOW)] == [None]
 
 
-# ---- tolerances ----------------------------------------------------------------------------------------------
+# ---- tolerances --------------------------------------------------------------------------------------------
 def test_tolerance_limits_what_matches_and_can_be_chosen_per_call() -> None:
     entries = [entry("ABC1234")]
     reads = {"ABC1234": MatchKind.EXACT, "A8C1234": MatchKind.OCR, "ABC1X34": MatchKind.SUBSTITUTION}
@@ -335,7 +337,30 @@ def test_guarded_tries_no_edit_on_a_read_that_an_ocr_confusion_makes_plate_like(
     assert index.match("A8C1235", at=NOW) == []
 
 
-# ---- adding and removing -------------------------------------------------------------------------------------
+def test_strict_allows_of_the_edits_only_an_extra_character() -> None:
+    index = guarded_index()
+    assert match(index, "AB01234", tolerance=Tolerance.STRICT) == [("E-ABO1234", MatchKind.OCR)]
+    assert match(index, "ABC12345", tolerance=Tolerance.STRICT) == [("E-ABC1234", MatchKind.INSERTION)]
+    assert index.match("ABC12X4", at=NOW, tolerance=Tolerance.STRICT) == []  # one wrong
+    assert index.match("BC1234", at=NOW, tolerance=Tolerance.STRICT) == []  # one missing
+    assert index.match("ABC1235", at=NOW, tolerance=Tolerance.STRICT) == []  # plate-like
+
+
+def test_plate_shapes_are_those_of_the_read_state_when_it_has_enough_entries() -> None:
+    ohio = [
+        entry(f"K{a}{b}{n:04d}", state="OH") for a in "ABCDEFGHJK" for b in "MNPRTUVWXY" for n in range(12)
+    ]
+    texas = [entry(f"{n:03d}KXY", state="TX") for n in range(1500)]
+    vermont = [entry(f"{n:04d}", state="VT") for n in range(10)]
+    index = HotlistIndex([*ohio, *texas, *vermont])
+    assert index.plate_like("ABC1234", "OH") and not index.plate_like("123ABC", "OH")
+    assert index.plate_like("123ABC", "TX") and not index.plate_like("ABC1234", "TX")
+    # Vermont has too few entries to tell its formats: every state's common shapes count.
+    assert index.plate_like("ABC1234", "VT") and index.plate_like("123ABC", "VT")
+    assert index.plate_like("123ABC", None) and not index.plate_like("1234", "VT")
+
+
+# ---- adding and removing -----------------------------------------------------------------------------------
 def test_added_entries_match_and_removed_ones_stop() -> None:
     index = HotlistIndex([entry("ABC1234")])
     index.add(entry("XYZ9876"))
@@ -371,7 +396,7 @@ def test_many_additions_and_removals_fold_into_the_arrays_and_still_match() -> N
     assert ("E-P02499", MatchKind.DELETION) in match(index, "P0249")
 
 
-# ---- properties ----------------------------------------------------------------------------------------------
+# ---- properties --------------------------------------------------------------------------------------------
 plates = st.text(alphabet=ALPHABET, min_size=5, max_size=8)
 
 

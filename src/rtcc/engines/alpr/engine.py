@@ -24,7 +24,7 @@ from rtcc.domain.alpr import CheckItem, HotlistChange, hit_severity
 from rtcc.domain.events import ALPR_READ, Event
 from rtcc.domain.ports import EventBus, HotlistFeed, SharingLookup
 from rtcc.domain.sharing import SharingKind
-from rtcc.engines.alpr.matcher import Hit, HotlistEntry, HotlistIndex, MatchKind
+from rtcc.engines.alpr.matcher import Hit, HotlistEntry, HotlistIndex, MatchKind, Tolerance
 
 log = structlog.get_logger(__name__)
 
@@ -100,13 +100,14 @@ class HotlistEngine:
         sharing: SharingLookup,
         *,
         refresh_s: float = 2.0,
+        tolerance: Tolerance = Tolerance.GUARDED,
     ):
         self.sub = bus.subscribe([ALPR_READ.name], maxsize=100_000)
         self.emit = emit
         self.hotlists = hotlists
         self.sharing = sharing
         self.refresh_s = refresh_s
-        self.index = HotlistIndex()
+        self.index = HotlistIndex(tolerance=tolerance)
         self._since: datetime | None = None
         self.loaded = asyncio.Event()
 

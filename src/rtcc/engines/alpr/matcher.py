@@ -53,17 +53,25 @@ Time
 Tolerance (``Tolerance``, per index, overridable per call)
     ``exact``     exact plates only.
     ``ocr``       exact and OCR confusions.
-    ``one_edit``  exact, OCR, and one wrong/missing/extra character: the rule above, and the default.
-    ``guarded``   as ``one_edit``, but tolerant matches (OCR and one edit) are made only for reads that do
-                  not look like a plate of their own: a read whose letter/digit shape (``ABC1234`` ->
-                  ``AAA9999``) is held by at least ``plate_like_share`` (1%) of the entries of the read's
-                  state (of all entries when the read has no state or its state has fewer than 1,000
-                  entries) is taken as read. The reason: with a million entries, a well-formed plate is one
-                  edit away from some entry far too often (a random read of a common format is within one
-                  wrong character of a hotlist plate several percent of the time), and such a read is far
-                  more likely a different car read correctly than a listed car misread. Misreads that turn
-                  a letter into a digit, or change the length to one no format has, still match. This keeps
-                  false alerts near zero at the cost of the misreads that happen to look like a real plate.
+    ``one_edit``  exact, OCR, and one wrong, missing or extra character: the rules above, and the default.
+    ``guarded``   as ``one_edit``, but a read that looks like a plate of its own is taken as read. A read is
+                  *plate-like* when its letter/digit shape (``ABC1234`` -> ``AAA9999``) is held by at least
+                  ``plate_like_share`` (1%) of the entries of the read's state (of all entries when the read
+                  has no state or its state has fewer than 1,000 entries): such a read gets exact matches
+                  only. A read that is not plate-like but *could be* once OCR confusions are undone
+                  (``AB01234`` could be ``ABO1234``) gets exact and OCR matches, no edits. Only a read that
+                  no plate of a common shape could give gets one-edit matches too.
+    ``strict``    as ``guarded``, and of the edits only one extra character is allowed.
+
+    Why: on a list of a million plates, a well-formed read is within one wrong character of some entry
+    far too often (with 30,000 entries in one state's ABC1234 format, about 2% of that format's plates are),
+    and such a read is far more likely another car read correctly than a listed car misread. Whether a
+    misread can be told from another car depends on how many plates it could have come from: an OCR
+    confusion that puts a digit among letters has one to three; an extra character, a few; one wrong
+    character, ten or more; a missing one, dozens. ``guarded`` and ``strict`` trade recall on misreads that
+    look like real plates (or have many sources) for far fewer false alerts; bench/alpr_matcher.py measures
+    each tolerance. Even ``exact`` raises some false alerts: a misread of an unlisted car can land exactly
+    on a listed plate.
 
 Index
     Each entry is filed under the integer key of its canonical form and, when at least ``min_edit_length``
@@ -100,7 +108,7 @@ CONFUSION_CLASSES: tuple[str, ...] = ("O0DQ", "I1L", "B8", "S5", "Z2", "G6")
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _DROP = re.compile(r"[\s.\-]+")
-_USABLE = re.compile(r"[A-Z0-9]{1,10}")
+_USABLE = re.compile(rf"[A-Z0-9]{{1,{MAX_PLATE_LENGTH}}}")
 _CANON = str.maketrans({c: cls[0] for cls in CONFUSION_CLASSES for c in cls[1:]})
 _SHAPE = str.maketrans({c: "A" if c.isalpha() else "9" for c in _ALPHABET})
 # The shapes (A: letter, 9: digit) a character could stand for, given OCR confusions.
@@ -132,7 +140,7 @@ def normalise_plate(text: str) -> str | None:
 
 
 def canonical_plate(plate: str) -> str:
-    """The plate with each character replaced by its OCR confusion class's representative (0 -> O, 1 -> I...)."""
+    """The plate with each character replaced by its OCR confusion class's representative (0 -> O, L -> I)."""
     return plate.translate(_CANON)
 
 
@@ -152,6 +160,7 @@ class Tolerance(StrEnum):
     OCR = "ocr"
     ONE_EDIT = "one_edit"
     GUARDED = "guarded"
+    STRICT = "strict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +233,15 @@ def _postings(
     n = len(plates)
     if n == 0:
         return np.empty(0, np.uint64), np.empty(0, np.int32)
-    raw = (
-        np.array(plates, dtype=f"S{MAX_PLATE_LENGTH}").tobytes().translate(_CODES)
-    )  # padded with NUL: code 0
-    codes = np.frombuffer(raw, dtype=np.uint8).reshape(n, MAX_PLATE_LENGTH).astype(np.uint64)
+    # Fixed-width bytes padded with NUL, which translates to code 0: no character.
+    raw = np.array(plates, dtype=f"S{MAX_PLATE_LENGTH}").tobytes().translate(_CODES)
+    codes = np.frombuffer(raw, dtype=np.uint8).reshape(n, MAX_PLATE_LENGTH)
     lengths = np.count_nonzero(codes, axis=1).astype(np.uint64)
     key = np.zeros(n, np.uint64)
     bits = np.uint64(_BITS)
     for j in range(MAX_PLATE_LENGTH):
         column = codes[:, j]
-        key = np.where(column > 0, (key << bits) | column, key)
+        key = np.where(column > 0, (key << bits) | column.astype(np.uint64), key)
     all_keys = [key]
     all_slots = [np.arange(n, dtype=np.int32)]
     editable = lengths >= min_edit_length
@@ -250,7 +258,9 @@ def _postings(
         all_keys.append(((k >> (low + bits)) << low) | (k & ((one << low) - one)))
         all_slots.append(rows.astype(np.int32))
     keys = np.concatenate(all_keys)
+    del all_keys
     slots = np.concatenate(all_slots)
+    del all_slots
     order = np.argsort(keys)
     return keys[order], slots[order]
 
@@ -261,14 +271,19 @@ _SUBSTITUTION, _DELETION, _INSERTION = MatchKind.SUBSTITUTION, MatchKind.DELETIO
 
 def _first_difference(a: str, b: str) -> int:
     """The first index at which ``a`` and ``b`` differ (the shorter one's length if one starts the other)."""
-    for i, (x, y) in enumerate(zip(a, b)):  # noqa: B905 - lengths differ on purpose
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return i
     return min(len(a), len(b))
 
 
 def relation(
-    read: str, plate: str, *, min_edit_length: int = DEFAULT_MIN_EDIT_LENGTH, ocr: bool = True, edits: bool = True
+    read: str,
+    plate: str,
+    *,
+    min_edit_length: int = DEFAULT_MIN_EDIT_LENGTH,
+    ocr: bool = True,
+    edits: bool = True,
 ) -> tuple[MatchKind, str] | None:
     """How the normalised ``read`` matches the normalised ``plate`` (kind and detail), or None when it does
     not under the rules in the module docstring. State and time are not considered here."""
@@ -281,7 +296,9 @@ def relation(
     if n == m:
         if rc == pc:
             return _OCR, "; ".join(
-                f"{p} read as {r} at position {k}" for k, (r, p) in enumerate(zip(read, plate), 1) if r != p
+                f"{p} read as {r} at position {k}"
+                for k, (r, p) in enumerate(zip(read, plate, strict=True), 1)
+                if r != p
             )
         if not edits or m < min_edit_length:
             return None
@@ -291,7 +308,7 @@ def relation(
         parts = [f"{plate[i]} read as {read[i]} at position {i + 1}"]
         parts += [
             f"{p} read as {r} at position {k}"
-            for k, (r, p) in enumerate(zip(read, plate), 1)
+            for k, (r, p) in enumerate(zip(read, plate, strict=True), 1)
             if r != p and k != i + 1
         ]
         return _SUBSTITUTION, "; ".join(parts)
@@ -303,7 +320,11 @@ def relation(
             return None
         parts = [f"missing {plate[i]} at position {i + 1}"]
         aligned = plate[:i] + plate[i + 1 :]
-        parts += [f"{p} read as {r} at position {k}" for k, (r, p) in enumerate(zip(read, aligned), 1) if r != p]
+        parts += [
+            f"{p} read as {r} at position {k}"
+            for k, (r, p) in enumerate(zip(read, aligned, strict=True), 1)
+            if r != p
+        ]
         return _DELETION, "; ".join(parts)
     if n == m + 1:
         i = _first_difference(rc, pc)
@@ -313,7 +334,7 @@ def relation(
         aligned = read[:i] + read[i + 1 :]
         parts += [
             f"{p} read as {r} at position {j + 1 + (j >= i)}"
-            for j, (r, p) in enumerate(zip(aligned, plate))
+            for j, (r, p) in enumerate(zip(aligned, plate, strict=True))
             if r != p
         ]
         return _INSERTION, "; ".join(parts)
@@ -477,8 +498,10 @@ class HotlistIndex:
     def _candidates(self, keys: list[int]) -> set[int]:
         found: set[int] = set()
         if self._keys.size:
-            # Keys are integers, so where key + 1 would go is where the run of key ends: one search finds both.
-            bounds = self._keys.searchsorted(np.array([*keys, *(k + 1 for k in keys)], dtype=np.uint64)).tolist()
+            # Keys are integers: where key + 1 would go is where the run of key ends. One search finds both.
+            bounds = self._keys.searchsorted(
+                np.array([*keys, *(k + 1 for k in keys)], dtype=np.uint64)
+            ).tolist()
             n = len(keys)
             for a, b in zip(bounds[:n], bounds[n:], strict=True):
                 if a < b:
@@ -501,9 +524,9 @@ class HotlistIndex:
         read_state = _state(state)
         ocr = tolerance is not Tolerance.EXACT
         edits = ocr and tolerance is not Tolerance.OCR
-        if tolerance is Tolerance.GUARDED:
-            shapes = self._plate_shapes(read_state)
-            if read.translate(_SHAPE) in shapes:
+        strict = tolerance is Tolerance.STRICT
+        if strict or tolerance is Tolerance.GUARDED:
+            if self.plate_like(read, read_state):
                 ocr = edits = False
             elif self.could_be_plate(read, read_state):
                 edits = False
@@ -527,6 +550,8 @@ class HotlistIndex:
             if found is None:
                 continue
             kind, detail = found
+            if strict and (kind is _SUBSTITUTION or kind is _DELETION):
+                continue
             if agrees is False:
                 detail += f"; state read as {read_state}, entry is {entry_state}"
             state_rank = 0 if agrees else 1 if agrees is None else 2
