@@ -19,6 +19,7 @@ from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
 from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.plate_reads import PlateReads
 from rtcc.storage.records import RecordsStore
 from rtcc.storage.retention import Retention
 from tests.conftest import World, login
@@ -88,11 +89,14 @@ def remaining(db: Database) -> set[str]:
 
 
 def test_a_run_purges_what_is_past_its_policy_and_records_it(
-    aged: None, db: Database, settings: Settings
+    aged: None, db: Database, settings: Settings, world: World
 ) -> None:
     retention = Retention(db, AuditLog(db), settings.retention_policies())
     runs = {r.policy: r for r in retention.run(now=NOW)}
     assert remaining(db) == {"read-new", "read-old-hit", "ping-new"}
+    # The plate index goes with the reads: a purged read cannot be found by a plate search either.
+    found = PlateReads(db).search([world.agency_id], pattern="HJK4821")
+    assert sorted(r.event_id for r in found) == ["read-new", "read-old-hit"]
     assert (runs["plate_reads"].purged, runs["plate_reads"].kept_on_hold) == (1, 1)
     assert runs["events"].purged == 1 and runs["dead_letters"].purged == 1
     assert runs["plate_reads"].cutoff == NOW - timedelta(days=30)
