@@ -9,7 +9,7 @@ import uvicorn
 
 from rtcc import demo
 from rtcc.app import create_app
-from rtcc.cli import accounts, calls, feeds, gunshot, retention, sensor, simulate
+from rtcc.cli import accounts, calls, cameras, feeds, gunshot, retention, sensor, simulate
 from rtcc.cli.common import load_settings
 from rtcc.logs import configure_logging
 
@@ -32,7 +32,9 @@ cli.add_typer(accounts.audit_app, name="audit")
 cli.add_typer(gunshot.gunshot_app, name="gunshot")
 gunshot.report_app.command("response-times")(calls.response_times_cmd)
 cli.add_typer(gunshot.report_app, name="report")
+calls.import_app.command("cameras")(cameras.import_cameras_cmd)
 cli.add_typer(calls.import_app, name="import")
+cli.add_typer(cameras.cameras_app, name="cameras")
 cli.add_typer(calls.eido_app, name="eido")
 cli.add_typer(sensor.sensor_app, name="sensor")
 cli.add_typer(retention.retention_app, name="retention")

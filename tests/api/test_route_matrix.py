@@ -70,6 +70,7 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/records/{kind}"): P.RECORDS_MANAGE,
     ("GET", "/api/v1/records"): P.RECORDS_MANAGE,
     ("POST", "/api/v1/records/links/{link_id}/revalidate"): P.RECORDS_MANAGE,
+    ("GET", "/api/v1/cameras/near"): P.LIVE_READ,
     ("GET", "/api/v1/hotlists"): P.ALPR_READ,
     ("POST", "/api/v1/hotlists"): P.HOTLISTS_MANAGE,
     ("DELETE", "/api/v1/hotlists/{entry_id}"): P.HOTLISTS_MANAGE,

@@ -102,6 +102,9 @@ class Camera(Entity):
     range_m: float | None = None
     ptz: bool = False
     mount_height_m: float | None = None
+    snapshot_url: str | None = None
+    owner: str | None = None
+    sharing: str | None = Field(None, description="registered, footage_on_request or live.")
     status: HealthState = HealthState.UP
     status_reason: str | None = None
     status_changed_at: datetime | None = None

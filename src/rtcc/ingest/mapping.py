@@ -125,8 +125,33 @@ class MappedRow:
 _POINT = re.compile(r"^\s*[\(\[]?\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*[\)\]]?\s*$")
 
 
+def _flat(obj: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): "" if v is None else str(v) for k, v in obj.items()}
+
+
+def _json_rows(doc: Any) -> Iterator[dict[str, str]]:
+    """A JSON array of objects, an object of objects keyed by id, or a GeoJSON FeatureCollection of points
+    (properties, plus ``latitude`` and ``longitude`` from the geometry)."""
+    if isinstance(doc, Mapping) and doc.get("type") == "FeatureCollection":
+        for feature in doc.get("features") or []:
+            row = _flat(feature.get("properties") or {})
+            geometry = feature.get("geometry") or {}
+            if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
+                row["longitude"], row["latitude"] = (str(c) for c in geometry["coordinates"][:2])
+            yield row
+        return
+    items = doc.values() if isinstance(doc, Mapping) else doc
+    for item in items:
+        if isinstance(item, Mapping):
+            yield _flat(item)
+
+
 def read_rows(path: Path, mapping: ColumnMapping) -> Iterator[dict[str, str]]:
-    """Raw rows of a CSV file, or of a JSON Lines file (one object per line)."""
+    """Raw rows of a CSV file, a JSON Lines file (one object per line), a JSON array or object of objects,
+    or a GeoJSON file of points."""
+    if path.suffix.lower() in (".json", ".geojson"):
+        yield from _json_rows(orjson.loads(path.read_bytes()))
+        return
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         with path.open("rb") as fh:
             for line in fh:

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from rtcc.domain.records import (
     PART23_REVIEW_YEARS,
+    RECORD_KINDS,
     Address,
     CautionKind,
     HistoryEntry,
@@ -215,19 +216,7 @@ class _City:
         self.today = today
         self.rng = derive_rng(seed, "records")
         self.protected_rng = derive_rng(seed, "records/protected")
-        self.out: dict[str, list[Record]] = {
-            k: []
-            for k in (
-                "persons",
-                "addresses",
-                "residences",
-                "history",
-                "warrants",
-                "protective_orders",
-                "cautions",
-                "links",
-            )
-        }
+        self.out: dict[str, list[Record]] = {kind: [] for kind in RECORD_KINDS}
         self.norms: set[str] = set()
         self.pairs: set[tuple[str, str, LinkKind]] = set()
         self.households: list[_Household] = []

@@ -222,6 +222,9 @@ cameras = Table(
     Column("ptz", Boolean, nullable=False, default=False),
     Column("mount_height_m", Float),
     Column("stream_url", String(500)),
+    Column("snapshot_url", String(500)),
+    Column("owner", String(200)),
+    Column("sharing", String(32)),  # registered, footage_on_request, live
     Column("status", String(16), nullable=False, default="up"),
     Column("status_reason", String(200)),
     Column("status_changed_at", UTCDateTime()),

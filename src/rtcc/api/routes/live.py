@@ -6,11 +6,13 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from rtcc.api.deps import Ctx, note_shared_access, require
 from rtcc.domain.entities import Call, Camera, Drone, Unit, User
 from rtcc.domain.roles import Permission
 from rtcc.domain.sharing import SharingKind
+from rtcc.engines.camera_sight import cameras_that_see
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 LiveReader = Annotated[User, Depends(require(Permission.LIVE_READ))]
@@ -55,3 +57,37 @@ async def list_drones(request: Request, ctx: Ctx, user: LiveReader) -> list[Dron
     rows = await asyncio.to_thread(ctx.live.drones, agency_ids=await visible(ctx, user))
     await note_shared_access(ctx, user, request, (r.agency_id for r in rows), "drones")
     return rows
+
+
+class CameraSightOut(BaseModel):
+    camera: Camera
+    distance_m: float
+    bearing_deg: float = Field(..., description="From the camera to the place, clockwise from north.")
+    view: str = Field(..., description="in_view, unknown (orientation not on record) or out_of_view.")
+    pan_deg: float | None = Field(
+        None, description="For a pan-tilt-zoom camera: the pan to look at the place."
+    )
+    tilt_deg: float | None = Field(None, description="Negative looks down.")
+
+
+@router.get("/cameras/near", response_model=list[CameraSightOut])
+async def cameras_near(
+    ctx: Ctx,
+    user: LiveReader,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    radius_m: Annotated[float, Query(gt=0, le=5000)] = 300.0,
+) -> list[CameraSightOut]:
+    """The cameras that can see a place: in view first (with pan and tilt for PTZ cameras), nearest first."""
+    found = await asyncio.to_thread(ctx.live.cameras_near, user.agency_id, lat, lon, radius_m)
+    return [
+        CameraSightOut(
+            camera=s.camera,
+            distance_m=s.distance_m,
+            bearing_deg=s.bearing_deg,
+            view=s.view,
+            pan_deg=s.pan_deg,
+            tilt_deg=s.tilt_deg,
+        )
+        for s in cameras_that_see(found, lat, lon, radius_m)
+    ]
