@@ -81,6 +81,7 @@ class HotlistChange(BaseModel):
     expires: datetime | None
     removed: bool
     updated_at: datetime
+    change_seq: int
 
 
 # The severity of a hit by what the list says the vehicle is; a hit that needed a tolerant match (a

@@ -153,9 +153,9 @@ class NoticeBoard(Protocol):
 class HotlistFeed(Protocol):
     """Hotlist entries as they change, for the matching engine."""
 
-    def changed_since(
-        self, since: datetime | None, agency_ids: Sequence[str] | None = None
-    ) -> list[HotlistChange]: ...
+    def changed_since(self, after_seq: int | None) -> list[HotlistChange]:
+        """Changes after the given change number, in order; every live entry when None."""
+        ...
 
 
 class SharingLookup(Protocol):

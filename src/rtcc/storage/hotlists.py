@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -18,6 +18,7 @@ from rtcc.storage.db import Database
 from rtcc.storage.tables import alert_checks, hotlist_entries, hotlist_files
 
 CHUNK = 5000
+CHANGE_LOCK_KEY = 0x72746364  # beside the event store's append lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,9 @@ class Hotlists:
             return 0
         insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
         with self.db.write() as conn:
+            seq = self._next_seq(conn)
+            for row in rows:
+                row["change_seq"] = seq
             for i in range(0, len(rows), CHUNK):
                 ins = insert(hotlist_entries)
                 keys = ("agency_id", "entry_id")
@@ -129,6 +133,7 @@ class Hotlists:
 
     def remove(self, agency_id: str, entry_id: str, at: datetime) -> bool:
         with self.db.write() as conn:
+            seq = self._next_seq(conn)
             result = conn.execute(
                 update(hotlist_entries)
                 .where(
@@ -136,9 +141,17 @@ class Hotlists:
                     hotlist_entries.c.entry_id == entry_id,
                     hotlist_entries.c.removed_at.is_(None),
                 )
-                .values(removed_at=at, updated_at=at)
+                .values(removed_at=at, updated_at=at, change_seq=seq)
             )
             return bool(result.rowcount)
+
+    def _next_seq(self, conn: Connection) -> int:
+        """The next change number. Writers take it one at a time (SQLite serialises writers; on PostgreSQL
+        a transaction lock), so change numbers commit in order and the matcher never skips one."""
+        if self.db.engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGE_LOCK_KEY})
+        current = conn.execute(select(func.max(hotlist_entries.c.change_seq))).scalar()
+        return int(current or 0) + 1
 
     def get(self, agency_id: str, entry_id: str) -> StoredEntry | None:
         with self.db.read() as conn:
@@ -162,17 +175,14 @@ class Hotlists:
                 _stored(r) for r in conn.execute(q.order_by(hotlist_entries.c.entered.desc()).limit(limit))
             ]
 
-    def changed_since(
-        self, since: datetime | None, agency_ids: Sequence[str] | None = None
-    ) -> list[HotlistChange]:
-        """Entries added, changed or removed after ``since`` (all live entries when None), for the matcher."""
+    def changed_since(self, after_seq: int | None) -> list[HotlistChange]:
+        """Entries added, changed or removed after change number ``after_seq`` (every live entry when None),
+        in change order, for the matcher."""
         q = select(hotlist_entries)
-        if since is None:
+        if after_seq is None:
             q = q.where(hotlist_entries.c.removed_at.is_(None))
         else:
-            q = q.where(hotlist_entries.c.updated_at >= since)  # re-applying the last change is harmless
-        if agency_ids is not None:
-            q = q.where(hotlist_entries.c.agency_id.in_(list(agency_ids)))
+            q = q.where(hotlist_entries.c.change_seq > after_seq)
         with self.db.read() as conn:
             return [
                 HotlistChange(
@@ -186,8 +196,9 @@ class Hotlists:
                     expires=r.expires,
                     removed=r.removed_at is not None,
                     updated_at=r.updated_at,
+                    change_seq=r.change_seq,
                 )
-                for r in conn.execute(q.order_by(hotlist_entries.c.updated_at))
+                for r in conn.execute(q.order_by(hotlist_entries.c.change_seq))
             ]
 
     # ---- files refreshed on a schedule -------------------------------------------------------------------

@@ -561,7 +561,9 @@ hotlist_entries = Table(
     Column("list_name", String(100), nullable=False),  # "manual" or the hotlist file's name
     Column("removed_at", UTCDateTime()),
     Column("updated_at", UTCDateTime(), nullable=False),
-    Index("ix_hotlist_entries_updated", "updated_at"),
+    # Bumped by every write, in commit order: the matcher asks for changes after the last one it saw.
+    Column("change_seq", BigInteger, nullable=False),
+    Index("ix_hotlist_entries_change", "change_seq"),
     Index("ix_hotlist_entries_plate", "agency_id", "plate"),
 )
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -108,25 +107,24 @@ class HotlistEngine:
         self.sharing = sharing
         self.refresh_s = refresh_s
         self.index = HotlistIndex(tolerance=tolerance)
-        self._since: datetime | None = None
+        self._seq: int | None = None  # the last hotlist change applied
         self.loaded = asyncio.Event()
 
     def refresh(self) -> int:
-        """Apply entries changed since the last look (everything, the first time)."""
-        first = self._since is None
-        changes = self.hotlists.changed_since(self._since)
+        """Apply entries changed since the last look (everything live, the first time)."""
+        first = self._seq is None
+        changes = self.hotlists.changed_since(self._seq)
         if first:  # everything live, in one bulk build
             self.index.extend(_entry(c) for c in changes if not c.removed)
-            if changes:
-                self._since = max(c.updated_at for c in changes)
-            return len(changes)
-        for c in changes:
-            key = f"{c.agency_id}/{c.entry_id}"
-            self.index.remove(key)
-            if not c.removed:
-                self.index.add(_entry(c))
-            if self._since is None or c.updated_at > self._since:
-                self._since = c.updated_at
+        else:
+            for c in changes:
+                self.index.remove(f"{c.agency_id}/{c.entry_id}")
+                if not c.removed:
+                    self.index.add(_entry(c))
+        if changes:
+            self._seq = max(c.change_seq for c in changes)
+        elif first:
+            self._seq = 0
         return len(changes)
 
     def lists_for(self, agency_ids: set[str]) -> dict[str, frozenset[str]]:

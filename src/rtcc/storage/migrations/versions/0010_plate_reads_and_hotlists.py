@@ -50,11 +50,12 @@ def upgrade() -> None:
         sa.Column("list_name", sa.String(length=100), nullable=False),
         sa.Column("removed_at", rtcc.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", rtcc.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("change_seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("agency_id", "entry_id", name=op.f("pk_hotlist_entries")),
     )
     with op.batch_alter_table("hotlist_entries", schema=None) as batch_op:
         batch_op.create_index("ix_hotlist_entries_plate", ["agency_id", "plate"], unique=False)
-        batch_op.create_index("ix_hotlist_entries_updated", ["updated_at"], unique=False)
+        batch_op.create_index("ix_hotlist_entries_change", ["change_seq"], unique=False)
 
     op.create_table(
         "hotlist_files",
@@ -157,7 +158,7 @@ def downgrade() -> None:
     op.drop_table("plate_reads")
     op.drop_table("hotlist_files")
     with op.batch_alter_table("hotlist_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_hotlist_entries_updated")
+        batch_op.drop_index("ix_hotlist_entries_change")
         batch_op.drop_index("ix_hotlist_entries_plate")
 
     op.drop_table("hotlist_entries")
