@@ -61,15 +61,21 @@ def test_an_address_with_nothing_on_file_is_low() -> None:
     assert brief.factors == []
 
 
-def test_each_prior_call_is_a_factor_naming_the_call_and_older_ones_count_less() -> None:
+def test_prior_calls_count_by_type_naming_their_calls_and_older_ones_count_less() -> None:
     recent = PriorCall("C-1", IncidentType.SHOOT, at(10), 0.0, True)
     old = PriorCall("C-2", IncidentType.SHOOT, at(300), 0.0, True)
-    brief = build_brief(inputs(prior_calls=[recent, old]))
-    by_id = {f.source_id: f for f in brief.factors}
-    assert by_id["C-1"].kind == "prior_call" and by_id["C-1"].source_kind == "call"
-    assert by_id["C-1"].date == at(10).date()
-    assert by_id["C-1"].weight == by_id["C-2"].weight == 3.0
-    assert by_id["C-1"].points > by_id["C-2"].points > 0
+    burglary = PriorCall("C-3", IncidentType.BURGLARY, at(20), 0.0, True)
+    brief = build_brief(inputs(prior_calls=[old, recent, burglary]))
+    by_type = {f.label.split()[1]: f for f in brief.factors}
+    shoot = by_type["SHOOT"]
+    assert shoot.kind == "prior_call" and shoot.source_kind == "call"
+    assert shoot.count == 2 and shoot.source_ids == ["C-1", "C-2"]  # newest first
+    assert shoot.source_id == "C-1" and shoot.date == at(10).date() and shoot.weight == 3.0
+    assert shoot.label == "2 SHOOT calls at the address in the last 12 months"
+    # Each call adds its own aged weight: the old one less than the recent one.
+    alone = build_brief(inputs(prior_calls=[recent])).factors[0].points
+    assert alone < shoot.points < 2 * alone
+    assert by_type["BURGLARY"].count == 1 and by_type["BURGLARY"].points < shoot.points
 
 
 def test_calls_older_than_twelve_months_are_not_counted() -> None:
@@ -81,7 +87,7 @@ def test_a_call_down_the_block_counts_for_less_than_one_at_the_door() -> None:
     door = build_brief(inputs(prior_calls=[PriorCall("C-1", IncidentType.WEAPON, at(5), 0.0, True)]))
     block = build_brief(inputs(prior_calls=[PriorCall("C-1", IncidentType.WEAPON, at(5), 90.0, False)]))
     assert block.score < door.score
-    assert "90 m away" in block.factors[0].label
+    assert block.factors[0].label == "1 WEAPON call within 150 m in the last 12 months"
 
 
 def test_a_busy_block_cannot_alone_make_a_call_severe() -> None:

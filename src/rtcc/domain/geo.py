@@ -72,10 +72,14 @@ def grid_cell(lat: float, lon: float) -> int:
     return row * _GRID_COLS + col
 
 
+# Metres per degree of latitude on the sphere haversine_m uses.
+M_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
+
+
 def grid_cells_within(lat: float, lon: float, radius_m: float) -> list[int]:
-    """Every cell that may hold a point within radius_m of (lat, lon)."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+    """Every cell that may hold a point within radius_m of (lat, lon) (with a 1% margin)."""
+    dlat = radius_m * 1.01 / M_PER_DEG
+    dlon = dlat / max(0.01, math.cos(math.radians(lat)))
     r0 = math.floor((lat - dlat + 90.0) / GRID_DEG)
     r1 = math.floor((lat + dlat + 90.0) / GRID_DEG)
     c0 = math.floor((lon - dlon + 180.0) / GRID_DEG)

@@ -64,7 +64,7 @@ PRIOR_CALL_WEIGHT: dict[IncidentType, float] = {
 PRIOR_CALL_DEFAULT_WEIGHT = 0.25
 NEARBY_FACTOR = 0.4  # a call near the address, not at it, says less about this door
 PRIOR_CALL_CAP = 8.0  # at the address: a busy address cannot alone make every call severe
-NEARBY_CAP = 3.0  # near it: busy blocks downtown would otherwise drown everything else
+NEARBY_CAP = 1.5  # near it: below the moderate threshold, so a busy block alone does not raise a door
 CAUTION_WEIGHT: dict[CautionKind, float] = {
     CautionKind.WEAPONS: 4.0,
     CautionKind.OFFICER_SAFETY: 4.0,
@@ -123,6 +123,12 @@ class Factor(BaseModel):
     date: date
     weight: float = Field(..., description="Base weight before ageing.")
     points: float = Field(..., description="What it adds to the score, after ageing and caps.")
+    count: int = Field(
+        1, ge=1, description="How many records of this kind it stands for (prior calls by type)."
+    )
+    source_ids: list[str] = Field(
+        default_factory=list, description="For a group: its records, newest first (at most 20)."
+    )
 
 
 class PersonSummary(BaseModel):
@@ -245,26 +251,36 @@ def _capped(factors: list[Factor], cap: float) -> list[Factor]:
 
 
 def prior_call_factors(calls: Sequence[PriorCall], today: date) -> list[Factor]:
+    """Prior calls by type, at the address and nearby: one factor per group, naming its newest call, the
+    date of that call and the group's calls; its points are the sum of each call's aged weight."""
+    groups: dict[tuple[bool, IncidentType], list[PriorCall]] = {}
+    for c in calls:
+        if (today - c.received_at.date()).days <= PRIOR_CALL_WINDOW_DAYS:
+            groups.setdefault((c.at_address, c.call_type), []).append(c)
     at: list[Factor] = []
     near: list[Factor] = []
-    for c in calls:
-        if (today - c.received_at.date()).days > PRIOR_CALL_WINDOW_DAYS:
-            continue
-        weight = PRIOR_CALL_WEIGHT.get(c.call_type, PRIOR_CALL_DEFAULT_WEIGHT)
-        if not c.at_address:
+    for (at_address, call_type), members in groups.items():
+        members.sort(key=lambda c: (c.received_at, c.call_id), reverse=True)
+        weight = PRIOR_CALL_WEIGHT.get(call_type, PRIOR_CALL_DEFAULT_WEIGHT)
+        if not at_address:
             weight *= NEARBY_FACTOR
-        where = "at the address" if c.at_address else f"{c.distance_m:.0f} m away"
+        n = len(members)
+        calls_text = f"{n} {call_type.value} call{'s' if n > 1 else ''}"
+        where = "at the address" if at_address else f"within {PRIOR_CALL_RADIUS_M:.0f} m"
+        newest = members[0]
         f = Factor(
             kind="prior_call",
-            label=f"{c.call_type.value} call {where}",
+            label=f"{calls_text} {where} in the last 12 months",
             source_kind="call",
-            source_id=c.call_id,
+            source_id=newest.call_id,
             source="CAD",
-            date=c.received_at.date(),
+            date=newest.received_at.date(),
             weight=weight,
-            points=aged(weight, c.received_at.date(), today, "call"),
+            points=sum(aged(weight, c.received_at.date(), today, "call") for c in members),
+            count=n,
+            source_ids=[c.call_id for c in members[:20]],
         )
-        (at if c.at_address else near).append(f)
+        (at if at_address else near).append(f)
     return _capped(at, PRIOR_CALL_CAP) + _capped(near, NEARBY_CAP)
 
 

@@ -7,6 +7,7 @@ brief fast on millions of records.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, Table, and_, delete, func, or_, select, updat
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from rtcc.domain.geo import grid_cell, grid_cells_within, haversine_m
+from rtcc.domain.geo import M_PER_DEG, grid_cell, grid_cells_within, haversine_m
 from rtcc.domain.records import (
     Address,
     HistoryEntry,
@@ -60,6 +61,7 @@ KINDS: dict[str, tuple[Table, tuple[str, ...], type[Any]]] = {
     "cautions": (premise_cautions, ("caution_id",), PremiseCaution),
     "links": (person_links, ("link_id",), PersonLink),
 }
+CALL_TYPES = {t.value: t for t in IncidentType}
 # A call's location matches an address on record within this distance when its text does not.
 ADDRESS_SNAP_M = 30.0
 CHUNK = 2000
@@ -177,6 +179,9 @@ class RecordsStore:
         since: datetime,
         exclude_call: str | None,
     ) -> list[PriorCall]:
+        # The grid cells narrow the search through the index; the box cuts the rows read from them.
+        dlat = PRIOR_CALL_RADIUS_M * 1.01 / M_PER_DEG
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         rows = conn.execute(
             select(
                 calls.c.call_id,
@@ -190,22 +195,28 @@ class RecordsStore:
                     calls.c.agency_id == agency_id,
                     calls.c.cell.in_(grid_cells_within(lat, lon, PRIOR_CALL_RADIUS_M)),
                     calls.c.received_at >= since,
+                    calls.c.lat.between(lat - dlat, lat + dlat),
+                    calls.c.lon.between(lon - dlon, lon + dlon),
                 )
             )
         ).all()
         out = []
+        same_place: dict[str, bool] = {}  # many calls share an address text: normalise each text once
         for r in rows:
             if r.call_id == exclude_call or r.lat is None:
                 continue
             d = haversine_m(lat, lon, r.lat, r.lon)
-            at = bool(address_norm) and r.address is not None and normalise_address(r.address) == address_norm
+            at = False
+            if address_norm and r.address is not None:
+                known = same_place.get(r.address)
+                if known is None:
+                    known = same_place[r.address] = normalise_address(r.address) == address_norm
+                at = known
             if d > PRIOR_CALL_RADIUS_M and not at:
                 continue
-            try:
-                call_type = IncidentType(r.call_type)
-            except ValueError:
-                call_type = IncidentType.OTHER
-            out.append(PriorCall(r.call_id, call_type, r.received_at, d, at))
+            out.append(
+                PriorCall(r.call_id, CALL_TYPES.get(r.call_type, IncidentType.OTHER), r.received_at, d, at)
+            )
         return out
 
     def brief_inputs(
@@ -287,21 +298,18 @@ class RecordsStore:
                 ),
                 "person_id",
             )
-            order_rows = list(
-                conn.execute(
-                    select(protective_orders).where(
-                        and_(
-                            protective_orders.c.agency_id == a,
-                            or_(
-                                protective_orders.c.address_id == place.address_id,
-                                protective_orders.c.restrained_person_id.in_(resident_ids),
-                                protective_orders.c.protected_person_id.in_(resident_ids),
-                            ),
-                        )
-                    )
-                )
-            )
-            inputs.orders = [ProtectiveOrder.model_validate(r) for r in order_rows]
+            # Three indexed lookups rather than one OR, which SQLite answers by scanning the agency's orders.
+            order_rows: dict[str, Any] = {}
+            for condition in (
+                protective_orders.c.address_id == place.address_id,
+                protective_orders.c.restrained_person_id.in_(resident_ids),
+                protective_orders.c.protected_person_id.in_(resident_ids),
+            ):
+                for r in conn.execute(
+                    select(protective_orders).where(and_(protective_orders.c.agency_id == a, condition))
+                ):
+                    order_rows[r.order_id] = r
+            inputs.orders = [ProtectiveOrder.model_validate(r) for r in order_rows.values()]
         return inputs
 
     def _persons(self, conn: Connection, agency_id: str, ids: Sequence[str]) -> list[Person]:
