@@ -201,11 +201,14 @@ class RecordsStore:
             )
         ).all()
         out = []
+        # At 150 m the flat-earth distance differs from the great circle by far less than a metre.
+        m_lat = M_PER_DEG
+        m_lon = M_PER_DEG * math.cos(math.radians(lat))
         same_place: dict[str, bool] = {}  # many calls share an address text: normalise each text once
         for r in rows:
             if r.call_id == exclude_call or r.lat is None:
                 continue
-            d = haversine_m(lat, lon, r.lat, r.lon)
+            d = math.hypot((r.lat - lat) * m_lat, (r.lon - lon) * m_lon)
             at = False
             if address_norm and r.address is not None:
                 known = same_place.get(r.address)

@@ -162,7 +162,10 @@ calls = Table(
     Column("cell", BigInteger),  # grid cell of the location (domain.geo.grid_cell), for calls near a place
     Column("origin", String(32)),  # live, import, eido
     Index("ix_calls_received_at", "received_at"),
-    Index("ix_calls_cell", "agency_id", "cell", "received_at"),
+    # Covering: prior calls near a place are read from the index alone.
+    Index(
+        "ix_calls_cell", "agency_id", "cell", "received_at", "lat", "lon", "call_type", "call_id", "address"
+    ),
     Index("ix_calls_incident_id", "agency_id", "incident_id"),
 )
 

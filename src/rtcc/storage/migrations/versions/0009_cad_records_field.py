@@ -252,7 +252,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("disposition", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("cell", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("origin", sa.String(length=32), nullable=True))
-        batch_op.create_index("ix_calls_cell", ["agency_id", "cell", "received_at"], unique=False)
+        batch_op.create_index(
+            "ix_calls_cell",
+            ["agency_id", "cell", "received_at", "lat", "lon", "call_type", "call_id", "address"],
+            unique=False,
+        )
         batch_op.create_index("ix_calls_incident_id", ["agency_id", "incident_id"], unique=False)
 
     # ### end Alembic commands ###
