@@ -43,6 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/gunshot.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/brief.py
+	$(BIN)/python bench/alpr_matcher.py
+	$(BIN)/python bench/alpr.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
