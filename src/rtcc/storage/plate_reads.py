@@ -89,11 +89,16 @@ class PlateReads:
         where: list[ColumnElement[bool]] = [plate_reads.c.agency_id.in_(list(agency_ids))]
         if pattern:
             like = like_pattern(pattern)
-            where.append(
-                plate_reads.c.plate == like
-                if "%" not in like and "_" not in like
-                else plate_reads.c.plate.like(like)
-            )
+            if "%" not in like and "_" not in like:
+                where.append(plate_reads.c.plate == like)
+            else:
+                where.append(plate_reads.c.plate.like(like))
+                # The characters before the first wildcard as a range, which the plate index answers on
+                # both databases (SQLite's LIKE is case-blind and so cannot use it by itself).
+                prefix = like[: min(i for i in (like.find("%"), like.find("_"), len(like)) if i >= 0)]
+                if prefix:
+                    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+                    where += [plate_reads.c.plate >= prefix, plate_reads.c.plate < upper]
         if since is not None:
             where.append(plate_reads.c.occurred_at >= since)
         if until is not None:
