@@ -73,7 +73,7 @@ from rtcc.storage.sharing import Sharing
 TARGET_READS_PER_S = 10_000
 TARGET_P99_MS = 100.0
 TARGET_SEARCH_MS = 500.0
-SEARCH_DB_VERSION = 1  # bump when the generated search data changes
+SEARCH_DB_VERSION = 2  # bump when the generated search data changes
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / "var" / "bench"
 CENTRE = (39.9612, -82.9988)
@@ -430,6 +430,7 @@ SEARCH_END = datetime(2025, 3, 1, tzinfo=UTC)
 SEARCH_DAYS = 30
 PLATE_INDEXES = (
     ("ix_plate_reads_plate", "plate, occurred_at"),
+    ("ix_plate_reads_plate_rev", "plate_rev, occurred_at"),
     ("ix_plate_reads_time", "occurred_at"),
     ("ix_plate_reads_reader", "reader_id, occurred_at"),
 )
@@ -485,10 +486,20 @@ def build_search_db(path: Path, n: int, readers: int, seed: int) -> tuple[float,
         lon = CENTRE[1] + rng.uniform(-0.2, 0.2, k)
         states = np.where(rng.random(k) < 0.9, HOME, "IN")
         con.executemany(
-            "INSERT INTO plate_reads (seq, agency_id, event_id, plate, state, reader_id, occurred_at, lat, lon)"
-            " VALUES (?, 'bench', ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO plate_reads (seq, agency_id, event_id, plate, plate_rev, state, reader_id, occurred_at,"
+            " lat, lon) VALUES (?, 'bench', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (lo + i + 1, f"alpr-{lo + i + 1}", pool[v], st, f"ALPR-{r:03d}", _ts(s), la, lo_)
+                (
+                    lo + i + 1,
+                    f"alpr-{lo + i + 1}",
+                    pool[v],
+                    pool[v][::-1],
+                    st,
+                    f"ALPR-{r:03d}",
+                    _ts(s),
+                    la,
+                    lo_,
+                )
                 for i, (v, st, r, s, la, lo_) in enumerate(
                     zip(
                         vehicles.tolist(),

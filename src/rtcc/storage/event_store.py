@@ -245,6 +245,7 @@ def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]
                 "agency_id": e.agency_id,
                 "event_id": e.id,
                 "plate": p["plate"],
+                "plate_rev": p["plate"][::-1],
                 "state": p.get("state"),
                 "reader_id": p["reader_id"],
                 "occurred_at": e.occurred_at,

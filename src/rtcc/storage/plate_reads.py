@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, select
+from sqlalchemy import ColumnElement, Row, and_, func, select
 
 from rtcc.domain.geo import haversine_m
 from rtcc.storage.db import Database
@@ -71,6 +71,17 @@ def _read(r: Row[Any]) -> PlateRead:
     )
 
 
+def _literal_run(like: str) -> str:
+    """The characters before the first wildcard of a LIKE pattern."""
+    cut = [i for i in (like.find("%"), like.find("_")) if i >= 0]
+    return like[: min(cut)] if cut else like
+
+
+def _range(column: Any, start: str) -> list[ColumnElement[bool]]:
+    upper = start[:-1] + chr(ord(start[-1]) + 1)
+    return [column >= start, column < upper]
+
+
 class PlateReads:
     def __init__(self, db: Database):
         self.db = db
@@ -87,22 +98,35 @@ class PlateReads:
         limit: int = 1000,
     ) -> list[PlateRead]:
         where: list[ColumnElement[bool]] = [plate_reads.c.agency_id.in_(list(agency_ids))]
+        ranged = False
         if pattern:
             like = like_pattern(pattern)
             if "%" not in like and "_" not in like:
                 where.append(plate_reads.c.plate == like)
+                ranged = True
             else:
                 where.append(plate_reads.c.plate.like(like))
-                # The characters before the first wildcard as a range, which the plate index answers on
-                # both databases (SQLite's LIKE is case-blind and so cannot use it by itself).
-                prefix = like[: min(i for i in (like.find("%"), like.find("_"), len(like)) if i >= 0)]
+                # The literal start (or, failing that, the literal end read backwards) as a range, which an
+                # index answers on both databases; SQLite's LIKE is case-blind and cannot use one itself.
+                prefix = _literal_run(like)
+                suffix = _literal_run(like[::-1])
                 if prefix:
-                    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-                    where += [plate_reads.c.plate >= prefix, plate_reads.c.plate < upper]
+                    where += _range(plate_reads.c.plate, prefix)
+                    ranged = True
+                elif suffix:
+                    where += _range(plate_reads.c.plate_rev, suffix)
+                    ranged = True
+        # With a plate range, the time bounds are checked on the rows the range finds rather than offered
+        # to the planner, which would otherwise walk a month of reads by time.
+        occurred = (
+            func.coalesce(plate_reads.c.occurred_at, plate_reads.c.occurred_at)
+            if ranged
+            else plate_reads.c.occurred_at
+        )
         if since is not None:
-            where.append(plate_reads.c.occurred_at >= since)
+            where.append(occurred >= since)
         if until is not None:
-            where.append(plate_reads.c.occurred_at < until)
+            where.append(occurred < until)
         if reader_id:
             where.append(plate_reads.c.reader_id == reader_id)
         if near is not None:

@@ -538,6 +538,7 @@ plate_reads = Table(
     Column("agency_id", String(64), nullable=False),
     Column("event_id", String(128), nullable=False),
     Column("plate", String(16), nullable=False),
+    Column("plate_rev", String(16), nullable=False),  # reversed, so "*7X9" is a range on an index too
     Column("state", String(8)),
     Column("reader_id", String(64), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
@@ -545,6 +546,7 @@ plate_reads = Table(
     Column("lon", Float),
     Column("image_ref", String(500)),
     Index("ix_plate_reads_plate", "plate", "occurred_at"),
+    Index("ix_plate_reads_plate_rev", "plate_rev", "occurred_at"),
     Index("ix_plate_reads_time", "occurred_at"),
     Index("ix_plate_reads_reader", "reader_id", "occurred_at"),
 )

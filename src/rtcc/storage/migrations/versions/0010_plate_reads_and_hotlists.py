@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.String(length=64), nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
         sa.Column("plate", sa.String(length=16), nullable=False),
+        sa.Column("plate_rev", sa.String(length=16), nullable=False),
         sa.Column("state", sa.String(length=8), nullable=True),
         sa.Column("reader_id", sa.String(length=64), nullable=False),
         sa.Column("occurred_at", rtcc.storage.types.UTCDateTime(timezone=True), nullable=False),
@@ -89,6 +90,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("plate_reads", schema=None) as batch_op:
         batch_op.create_index("ix_plate_reads_plate", ["plate", "occurred_at"], unique=False)
+        batch_op.create_index("ix_plate_reads_plate_rev", ["plate_rev", "occurred_at"], unique=False)
         batch_op.create_index("ix_plate_reads_reader", ["reader_id", "occurred_at"], unique=False)
         batch_op.create_index("ix_plate_reads_time", ["occurred_at"], unique=False)
 
@@ -116,7 +118,17 @@ def _backfill_plate_reads() -> None:
         "plate_reads",
         *(
             sa.column(c)
-            for c in ("seq", "agency_id", "event_id", "plate", "state", "reader_id", "lat", "lon")
+            for c in (
+                "seq",
+                "agency_id",
+                "event_id",
+                "plate",
+                "plate_rev",
+                "state",
+                "reader_id",
+                "lat",
+                "lon",
+            )
         ),
         sa.column("occurred_at", rtcc.storage.types.UTCDateTime()),
         sa.column("image_ref"),
@@ -133,6 +145,7 @@ def _backfill_plate_reads() -> None:
                 "agency_id": r.agency_id,
                 "event_id": r.id,
                 "plate": plate,
+                "plate_rev": plate[::-1],
                 "state": p.get("state"),
                 "reader_id": p.get("reader_id", ""),
                 "occurred_at": r.occurred_at,
@@ -153,6 +166,7 @@ def downgrade() -> None:
     with op.batch_alter_table("plate_reads", schema=None) as batch_op:
         batch_op.drop_index("ix_plate_reads_time")
         batch_op.drop_index("ix_plate_reads_reader")
+        batch_op.drop_index("ix_plate_reads_plate_rev")
         batch_op.drop_index("ix_plate_reads_plate")
 
     op.drop_table("plate_reads")
