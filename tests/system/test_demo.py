@@ -74,9 +74,15 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
             ]
             time.sleep(0.5)
         assert briefed, "no call came from a household on record"
-        brief = httpx.get(
-            f"{base}/api/v1/calls/{briefed[0]['call_id']}/brief", headers=headers, timeout=10
-        ).json()
+        # The call itself reaches the live picture through the projector, which may still be catching up.
+        resp = httpx.get(f"{base}/api/v1/calls/{briefed[0]['call_id']}/brief", headers=headers, timeout=10)
+        while resp.status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            resp = httpx.get(
+                f"{base}/api/v1/calls/{briefed[0]['call_id']}/brief", headers=headers, timeout=10
+            )
+        assert resp.status_code == 200, resp.text
+        brief = resp.json()
         assert len(brief["residents"]) == briefed[0]["residents"]
 
         # The city's hotlisted cars pass its readers: their reads become hits to confirm.
