@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal, cast
@@ -17,7 +18,7 @@ from rtcc.domain.eido import EidoError, from_eido, to_eido
 from rtcc.domain.ports import DeadLetter
 from rtcc.ingest.calls_import import RowProblem, import_calls, load_calls_mapping
 from rtcc.ingest.hotlist_import import read_hotlist
-from rtcc.ingest.mapping import MappingError
+from rtcc.ingest.mapping import ColumnMapping, MappingError
 from rtcc.ingest.records_import import import_records, load_records_mapping
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.cad import CadStore
@@ -44,6 +45,16 @@ def _agency(db: Database, agency: str | None) -> str:
         err_console.print("[red]name the agency with --agency[/red]")
         raise typer.Exit(1)
     return agencies[0].id
+
+
+def read_mapping(load: Callable[[Path], ColumnMapping], path: Path) -> ColumnMapping:
+    """A mapping file checked by its importer; every problem printed with its field, then exit 2."""
+    try:
+        return load(path)
+    except MappingError as exc:
+        for e in exc.errors:
+            err_console.print(f"[red]{path}[/red] {e.field}: {e.reason}")
+        raise typer.Exit(2) from None
 
 
 def _keep_problems(db: Database, transport: str, problems: list[RowProblem]) -> None:
@@ -92,12 +103,7 @@ def import_calls_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import calls for service through a column mapping (call id, times, type, priority, place, unit)."""
-    try:
-        spec = load_calls_mapping(mapping)
-    except MappingError as exc:
-        for e in exc.errors:
-            err_console.print(f"[red]{mapping}[/red] {e.field}: {e.reason}")
-        raise typer.Exit(2) from None
+    spec = read_mapping(load_calls_mapping, mapping)
     db = open_database(load_settings())
     agency_id = _agency(db, agency)
     result = import_calls(file, spec, agency_id)
@@ -127,13 +133,7 @@ def import_records_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import records behind the threat brief through a column mapping."""
-    try:
-        spec = load_records_mapping(mapping, kind)
-    except (MappingError, ValueError) as exc:
-        errors = exc.errors if isinstance(exc, MappingError) else None
-        for line in [f"{e.field}: {e.reason}" for e in errors] if errors else [str(exc)]:
-            err_console.print(f"[red]{mapping}[/red] {line}")
-        raise typer.Exit(2) from None
+    spec = read_mapping(lambda path: load_records_mapping(path, kind), mapping)
     db = open_database(load_settings())
     agency_id = _agency(db, agency)
     result = import_records(file, spec, kind, agency_id)

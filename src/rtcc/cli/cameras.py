@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rtcc.cli.calls import AgencyOpt, MappingOpt, _agency, _keep_problems, _report
-from rtcc.cli.common import console, err_console, load_settings, open_database, print_json
+from rtcc.cli.calls import AgencyOpt, MappingOpt, _agency, _keep_problems, _report, read_mapping
+from rtcc.cli.common import console, load_settings, open_database, print_json
 from rtcc.engines.camera_sight import cameras_that_see
 from rtcc.ingest.cameras_import import import_cameras, load_cameras_mapping
-from rtcc.ingest.mapping import MappingError
 from rtcc.storage.live_state import SqlLiveState
 
 cameras_app = typer.Typer(help="Cameras.", no_args_is_help=True)
@@ -25,12 +24,7 @@ def import_cameras_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import a camera registry through a column mapping."""
-    try:
-        spec = load_cameras_mapping(mapping)
-    except MappingError as exc:
-        for e in exc.errors:
-            err_console.print(f"[red]{mapping}[/red] {e.field}: {e.reason}")
-        raise typer.Exit(2) from None
+    spec = read_mapping(load_cameras_mapping, mapping)
     db = open_database(load_settings())
     agency_id = _agency(db, agency)
     result = import_cameras(file, spec, agency_id)

@@ -13,7 +13,7 @@ is refused.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -241,14 +241,6 @@ def normalise_address(text: str) -> str:
     street = text.split(",")[0]
     words = _SPACES.sub(" ", _PUNCT.sub(" ", street.upper())).strip().split(" ")
     return " ".join(_SUFFIXES.get(w, w) for w in words if w)
-
-
-def days_between(a: date, b: date) -> int:
-    return (b - a).days
-
-
-def within(day: date, since: date, span: timedelta) -> bool:
-    return since <= day <= since + span
 
 
 # Each kind of record an agency can import, by the name the command line and the API use.

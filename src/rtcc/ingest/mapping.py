@@ -20,7 +20,6 @@ source column and the reason. Nothing here knows what a call or a person is; the
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -161,10 +160,6 @@ def read_rows(path: Path, mapping: ColumnMapping) -> Iterator[dict[str, str]]:
         return
     with path.open("r", encoding=mapping.encoding, newline="") as fh:
         yield from csv.DictReader(fh, delimiter=mapping.delimiter)
-
-
-def rows_from_text(text: str, mapping: ColumnMapping) -> Iterator[dict[str, str]]:
-    yield from csv.DictReader(io.StringIO(text), delimiter=mapping.delimiter)
 
 
 class RowReader:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from rtcc.domain.errors import FieldError
 from rtcc.domain.records import PROTECTED_FIELDS, RECORD_KINDS, Record
 from rtcc.ingest.calls_import import RowProblem
-from rtcc.ingest.mapping import ColumnMapping, FieldKind, RowReader, load_mapping, read_rows
+from rtcc.ingest.mapping import ColumnMapping, FieldKind, MappingError, RowReader, load_mapping, read_rows
 
 
 def _kind_of(annotation: Any) -> FieldKind:
@@ -56,7 +56,13 @@ def record_fields(kind: str) -> tuple[dict[str, FieldKind], set[str]]:
 
 def load_records_mapping(path: Path, kind: str) -> ColumnMapping:
     if kind not in RECORD_KINDS:
-        raise ValueError(f"unknown record kind {kind!r}; known: {', '.join(RECORD_KINDS)}")
+        raise MappingError(
+            [
+                FieldError(
+                    field="kind", reason=f"unknown record kind {kind!r}; known: {', '.join(RECORD_KINDS)}"
+                )
+            ]
+        )
     fields, required = record_fields(kind)
     return load_mapping(path, kind=kind, fields=fields, required=required)
 

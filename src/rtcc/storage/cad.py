@@ -13,8 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rtcc.domain.cad import CadIncident, CallNote, CallTimes, UnitAssignment
 from rtcc.domain.geo import grid_cell
@@ -62,13 +60,11 @@ class CadStore:
         items = list(incidents)
         if not items:
             return 0
-        dialect = self.db.engine.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         with self.db.write() as conn:
             for i in range(0, len(items), CHUNK):
                 part = items[i : i + CHUNK]
                 rows = [_call_row(inc, origin) for inc in part]
-                ins = insert(calls)
+                ins = self.db.insert(calls)
                 conn.execute(
                     ins.on_conflict_do_update(
                         index_elements=["agency_id", "call_id"],

@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 
@@ -55,6 +56,10 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             yield conn
+
+    def insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """An INSERT in this database's dialect, so it can say ON CONFLICT (the same on both)."""
+        return (sqlite.insert if self.is_sqlite else postgresql.insert)(table)
 
     def migrate(self) -> None:
         upgrade(self.engine)

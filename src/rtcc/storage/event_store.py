@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
@@ -50,7 +49,7 @@ class FeedCounts:
 class SqlEventStore:
     def __init__(self, db: Database):
         self.db = db
-        self._insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(events)
+        self._insert = db.insert(events)
 
     # ---- writing -------------------------------------------------------------------------------------
     def append(
@@ -88,7 +87,7 @@ class SqlEventStore:
         self.append(None, (), rejects)
 
     def _count(self, conn: Connection, source_id: str, accepted: int, rejected: int, duplicates: int) -> None:
-        ins = (sqlite.insert if self.db.is_sqlite else postgresql.insert)(feed_counters).values(
+        ins = self.db.insert(feed_counters).values(
             source_id=source_id,
             accepted=accepted,
             rejected=rejected,

@@ -166,18 +166,12 @@ class FieldStore:
             for r in rows
         ]
 
-    def mark_delivered(self, unit_id: str, bulletin_ids: Sequence[str], username: str, at: datetime) -> None:
-        """The first time a unit's device fetches a bulletin it is delivered; later fetches change nothing."""
-        if not bulletin_ids:
-            return
+    def deliver_waiting(self, unit_id: str, username: str, at: datetime) -> None:
+        """Fetching the field view delivers everything waiting for the unit; a later fetch changes nothing."""
         with self.db.write() as conn:
             conn.execute(
                 update(bulletin_receipts)
-                .where(
-                    bulletin_receipts.c.unit_id == unit_id,
-                    bulletin_receipts.c.bulletin_id.in_(list(bulletin_ids)),
-                    bulletin_receipts.c.delivered_at.is_(None),
-                )
+                .where(bulletin_receipts.c.unit_id == unit_id, bulletin_receipts.c.delivered_at.is_(None))
                 .values(delivered_at=at, delivered_to=username)
             )
 

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, and_, func, select, text, update
 
 from rtcc.domain.alpr import HotlistChange, HotlistRecord
 from rtcc.storage.db import Database
@@ -85,13 +83,12 @@ class Hotlists:
         ]
         if not rows:
             return 0
-        insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
         with self.db.write() as conn:
             seq = self._next_seq(conn)
             for row in rows:
                 row["change_seq"] = seq
             for i in range(0, len(rows), CHUNK):
-                ins = insert(hotlist_entries)
+                ins = self.db.insert(hotlist_entries)
                 keys = ("agency_id", "entry_id")
                 conn.execute(
                     ins.on_conflict_do_update(
@@ -148,7 +145,7 @@ class Hotlists:
     def _next_seq(self, conn: Connection) -> int:
         """The next change number. Writers take it one at a time (SQLite serialises writers; on PostgreSQL
         a transaction lock), so change numbers commit in order and the matcher never skips one."""
-        if self.db.engine.dialect.name == "postgresql":
+        if not self.db.is_sqlite:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGE_LOCK_KEY})
         current = conn.execute(select(func.max(hotlist_entries.c.change_seq))).scalar()
         return int(current or 0) + 1
@@ -203,9 +200,8 @@ class Hotlists:
 
     # ---- files refreshed on a schedule -------------------------------------------------------------------
     def register_file(self, agency_id: str, name: str, path: str, every_minutes: int) -> None:
-        insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
         with self.db.write() as conn:
-            ins = insert(hotlist_files).values(
+            ins = self.db.insert(hotlist_files).values(
                 agency_id=agency_id, name=name, path=path, every_minutes=every_minutes
             )
             conn.execute(
@@ -226,16 +222,6 @@ class Hotlists:
                 out.append(f)
         return out
 
-    def files(self, agency_id: str) -> list[HotlistFile]:
-        with self.db.read() as conn:
-            rows = conn.execute(select(hotlist_files).where(hotlist_files.c.agency_id == agency_id)).all()
-        return [
-            HotlistFile(
-                r.agency_id, r.name, r.path, r.every_minutes, r.last_loaded_at, r.last_count, r.last_error
-            )
-            for r in rows
-        ]
-
     def file_loaded(
         self, agency_id: str, name: str, at: datetime, count: int | None, error: str | None
     ) -> None:
@@ -245,14 +231,6 @@ class Hotlists:
                 .where(and_(hotlist_files.c.agency_id == agency_id, hotlist_files.c.name == name))
                 .values(last_loaded_at=at, last_count=count, last_error=error)
             )
-
-
-def active_filter(at: datetime) -> Any:
-    return and_(
-        hotlist_entries.c.removed_at.is_(None),
-        hotlist_entries.c.entered <= at,
-        or_(hotlist_entries.c.expires.is_(None), hotlist_entries.c.expires > at),
-    )
 
 
 @dataclass(frozen=True, slots=True)

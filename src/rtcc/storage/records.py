@@ -12,9 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from rtcc.domain.geo import M_PER_DEG, grid_cell, grid_cells_within, haversine_m
 from rtcc.domain.records import (
@@ -87,31 +85,16 @@ class RecordsStore:
         rows = [_row(kind, agency_id, r) for r in records]
         if not rows:
             return 0
-        dialect = self.db.engine.dialect.name
         with self.db.write() as conn:
             for i in range(0, len(rows), CHUNK):
                 chunk = rows[i : i + CHUNK]
-                ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+                ins = self.db.insert(table)
                 set_ = {
                     c.name: ins.excluded[c.name] for c in table.columns if c.name not in (*keys, "agency_id")
                 }
                 stmt = ins.on_conflict_do_update(index_elements=["agency_id", *keys], set_=set_)
                 conn.execute(stmt, chunk)
         return len(rows)
-
-    def insert_many(self, conn: Connection, kind: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Plain inserts of prepared rows (bulk loads into an empty table, e.g. the benchmark)."""
-        conn.execute(KINDS[kind][0].insert(), list(rows))
-
-    def purge_intelligence(self, today: date) -> int:
-        """28 CFR 23.20(h): intelligence records past their review date that were not re-validated go."""
-        with self.db.write() as conn:
-            result = conn.execute(
-                delete(person_links).where(
-                    and_(person_links.c.intelligence.is_(True), person_links.c.review_date < today)
-                )
-            )
-            return int(result.rowcount or 0)
 
     def revalidate(self, agency_id: str, link_id: str, basis: str, review_date: date) -> bool:
         """Re-validate an intelligence record: a new basis and a new review period."""

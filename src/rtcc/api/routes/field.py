@@ -81,10 +81,7 @@ async def field_view(request: Request, ctx: Ctx, user: Officer) -> FieldView:
     )
     call = await asyncio.to_thread(ctx.cad.get, user.agency_id, call_id) if call_id else None
     brief = await brief_of(ctx, user, request, call) if call is not None else None
-    bulletins = await asyncio.to_thread(ctx.field_store.for_unit, user.agency_id, unit_id)
-    await asyncio.to_thread(
-        ctx.field_store.mark_delivered, unit_id, [b.id for b in bulletins], user.username, now
-    )
+    await asyncio.to_thread(ctx.field_store.deliver_waiting, unit_id, user.username, now)
     bulletins = await asyncio.to_thread(ctx.field_store.for_unit, user.agency_id, unit_id)
     cameras: list[NearbyCamera] = []
     if call is not None and call.lat is not None and call.lon is not None:
