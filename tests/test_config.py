@@ -62,3 +62,12 @@ def test_unknown_settings_and_bad_values_name_the_setting(
     monkeypatch.setenv("RTCC_CONFIG_FILE", str(config))
     with pytest.raises(ValueError, match="expected a mapping"):
         Settings()
+
+
+def test_a_tile_address_must_say_where_zoom_x_and_y_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RTCC_MODE", "demo")
+    monkeypatch.setenv("RTCC_MAP_TILE_URL", "https://tiles.example.org/tile.png")
+    with pytest.raises(ValidationError, match=r"map_tile_url[\s\S]*\{z\}, \{x\} and \{y\}"):
+        Settings()
+    monkeypatch.setenv("RTCC_MAP_TILE_URL", " https://tiles.example.org/{z}/{x}/{y}.png ")
+    assert Settings().map_tile_url == "https://tiles.example.org/{z}/{x}/{y}.png"

@@ -18,6 +18,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.middleware.gzip import GZipMiddleware
 
 from rtcc import __version__
 from rtcc.api.audit import AuditMiddleware
@@ -26,7 +27,9 @@ from rtcc.api.routes import (
     alerts,
     audit,
     auth,
+    basemap,
     calls,
+    cameras,
     disclosures,
     events,
     feeds,
@@ -35,6 +38,7 @@ from rtcc.api.routes import (
     ingest,
     live,
     plates,
+    positions,
     records,
     retention,
     sensors,
@@ -68,6 +72,7 @@ from rtcc.storage.field import FieldStore
 from rtcc.storage.hotlists import AlertChecks, Hotlists
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.plate_reads import PlateReads
+from rtcc.storage.positions import Positions
 from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.secret_box import SecretBox
@@ -111,6 +116,7 @@ def build_context(settings: Settings) -> AppContext:
         hotlists=Hotlists(db),
         alert_checks=AlertChecks(db),
         plate_reads=PlateReads(db),
+        positions=Positions(db),
         road_loader=load_road_graph,
     )
     ctx.emit = EngineEmitter(ctx).emit
@@ -273,6 +279,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         lifespan=lifespan,
     )
     app.add_middleware(AuditMiddleware)
+    # Outermost, so audit sees the status unchanged. It passes WebSockets through, leaves already encoded
+    # bodies and images alone, and compresses streamed bodies chunk by chunk (each flushed as it comes).
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -289,6 +298,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         events.router,
         live.router,
         alerts.router,
+        positions.router,
+        cameras.router,
+        basemap.router,
         calls.router,
         plates.router,
         field.router,

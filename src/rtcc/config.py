@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rtcc.domain.retention import RetentionPolicy, policies
@@ -143,6 +143,14 @@ class Settings(BaseSettings):
     retention_every_minutes: int = Field(
         60, ge=1, description="How often the retention policies run by themselves (minutes)."
     )
+    map_tile_url: str = Field(
+        "",
+        description="Raster map tiles drawn under the consoles' map, as an address with {z}, {x} and {y} "
+        "(e.g. https://tiles.example.org/{z}/{x}/{y}.png). Empty: the consoles draw the shipped streets only.",
+    )
+    map_tile_attribution: str = Field(
+        "", description="The credit line the tile provider requires, shown on the consoles' map."
+    )
     sim_seed: int = Field(7, description="Seed of the city simulator started by `rtcc demo`.")
     sim_speed: float = Field(1.0, gt=0, description="Simulated seconds per real second in `rtcc demo`.")
     sim_scale: float = Field(
@@ -159,6 +167,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, YamlSource(settings_cls), file_secret_settings
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_address(cls, v: str) -> str:
+        v = v.strip()
+        if v and not (v.startswith(("https://", "http://")) and all(p in v for p in ("{z}", "{x}", "{y}"))):
+            raise ValueError("an http(s) address with {z}, {x} and {y} in it, or empty for none")
+        return v
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

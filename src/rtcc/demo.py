@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import httpx
 import structlog
 import typer
 import uvicorn
+from fastapi import APIRouter, Response
 
 from rtcc.app import create_app
 from rtcc.cli.city import (
@@ -28,9 +29,11 @@ from rtcc.cli.common import console, err_console, load_settings, open_database
 from rtcc.config import Mode, Settings
 from rtcc.domain.roles import Role
 from rtcc.sim import CitySimulator
+from rtcc.sim.pictures import camera_picture
 from rtcc.storage.accounts import Accounts
 from rtcc.storage.hotlists import Hotlists
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.positions import Positions
 from rtcc.storage.records import RecordsStore
 
 log = structlog.get_logger(__name__)
@@ -43,12 +46,45 @@ DEMO_USERS = (
     ("officer", Role.OFFICER),
     ("analyst", Role.ANALYST),
 )
+DEMO_POSITIONS = (
+    ("Desk 1", "Operator desk"),
+    ("Desk 2", "Operator desk"),
+    ("Supervisor", "The watch supervisor's desk"),
+)
+
+
+PICTURES_PATH = "/demo/cameras"
+
+
+def pictures_base(settings: Settings) -> str:
+    """Where the demo serves its cameras' simulated pictures; the server fetches them like any camera's."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    return f"http://{host}:{settings.port}{PICTURES_PATH}"
+
+
+def pictures_router(sim: CitySimulator) -> APIRouter:
+    """The simulated city's cameras answer for a snapshot the way a real camera's snapshot address does."""
+    router = APIRouter(include_in_schema=False)
+    known = {c.id: c for c in sim.registry().cameras}
+
+    @router.get(PICTURES_PATH + "/{camera_id}.png")
+    async def picture(camera_id: str) -> Response:
+        cam = known.get(camera_id)
+        if cam is None:
+            return Response(status_code=404)
+        png = await asyncio.to_thread(
+            camera_picture, cam.id, cam.name, cam.kind.value, cam.heading_deg, datetime.now(UTC)
+        )
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    return router
 
 
 def prepare(
     settings: Settings, seed: int, scale: float
 ) -> tuple[CitySimulator, dict[str, str], dict[str, str]]:
-    """Migrate, seed the demo agency, its users (new one-time passwords) and its feeds (new keys)."""
+    """Migrate, seed the demo agency, its users (new one-time passwords), its feeds (new keys) and its
+    operator positions."""
     db = open_database(settings)
     accounts = Accounts(db)
     agency_id = ensure_agency(accounts)
@@ -61,11 +97,12 @@ def prepare(
             accounts.set_password(username, password)
         passwords[username] = password
     keys = {feed: key for feed, (_, key) in ensure_sources(accounts, agency_id, rotate=True).items() if key}
+    Positions(db).ensure(agency_id, DEMO_POSITIONS, datetime.now(UTC))
     # The city has been running for a while: the first moments replay its recent past, so the picture is
     # full (open calls, units on patrol) from the first screen.
     start = live_start(settings.sim_speed, None) - timedelta(seconds=WARM_UP_S)
     sim = CitySimulator(seed=seed, start=start, scale=scale)
-    register_city(SqlLiveState(db), sim, agency_id)
+    register_city(SqlLiveState(db), sim, agency_id, snapshot_base=pictures_base(settings))
     load_city_hotlist(Hotlists(db), sim, agency_id, start)
     load_city_records(
         RecordsStore(db),
@@ -82,9 +119,9 @@ def prepare(
 async def serve_with_city(
     settings: Settings, sim: CitySimulator, keys: dict[str, str], on_ready: Any
 ) -> None:
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
-    )
+    app = create_app(settings)
+    app.include_router(pictures_router(sim))
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
     base = f"http://{settings.host}:{settings.port}"
     stats = DriveStats()
 

@@ -279,7 +279,8 @@ def test_officers_near_a_new_call_are_told_at_once_and_get_bulletins_with_receip
         ],
     )
     officer = login(client, "officer")
-    assert client.get("/api/v1/field", headers=officer).status_code == 409  # not signed on yet
+    before = client.get("/api/v1/field", headers=officer)  # not signed on yet: an empty view that says so
+    assert before.status_code == 200 and before.json()["unit_id"] is None and before.json()["bulletins"] == []
     assert client.post("/api/v1/field/sign-on", headers=officer, json={"unit_id": "1A12"}).status_code == 204
     operator = login(client, "operator")
     eventually(lambda: len(client.get("/api/v1/units", headers=operator).json()) == 2)

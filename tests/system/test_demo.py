@@ -93,6 +93,9 @@ def test_the_demo_city_flows_into_the_api_and_status(database_url: str, tmp_path
         assert plate_hits, "no hotlist hit"
         assert plate_hits[0]["detail"]["entry"]["source"] and plate_hits[0]["detail"]["confirm"]
 
+        # The center's desks are there to sit at.
+        assert [p["name"] for p in get("/api/v1/positions")] == ["Desk 1", "Desk 2", "Supervisor"]
+
         status = subprocess.run(
             [str(BIN / "rtcc"), "status", "--json"],
             env=env,

@@ -26,6 +26,7 @@ from rtcc.storage.field import FieldStore
 from rtcc.storage.hotlists import AlertChecks, Hotlists
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.plate_reads import PlateReads
+from rtcc.storage.positions import Positions
 from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.sharing import Sharing
@@ -77,6 +78,7 @@ class AppContext:
     hotlists: Hotlists
     alert_checks: AlertChecks
     plate_reads: PlateReads
+    positions: Positions
     metrics: Metrics = field(default_factory=Metrics)
     mqtt: MqttIngest | None = None
     # Engines' and routes' own events go through the ingest pipeline under the agency (set by the wiring).

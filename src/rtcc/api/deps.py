@@ -90,6 +90,20 @@ def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, User]]:
     return check
 
 
+def require_any(*permissions: Permission) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency that lets through users whose role holds at least one of the permissions."""
+
+    async def check(user: CurrentUser) -> User:
+        if not any(can(user.role, p) for p in permissions):
+            needed = " or ".join(p.value for p in permissions)
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"role {user.role.value} lacks permission {needed}"
+            )
+        return user
+
+    return check
+
+
 async def audit_action(
     ctx: AppContext,
     user: User,

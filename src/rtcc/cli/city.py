@@ -62,8 +62,11 @@ def ensure_sources(
     return out
 
 
-def register_city(live: SqlLiveState, sim: CitySimulator, agency_id: str) -> dict[str, int]:
-    """Put the city's fixed assets (cameras, sensors, drones) into the registry."""
+def register_city(
+    live: SqlLiveState, sim: CitySimulator, agency_id: str, snapshot_base: str | None = None
+) -> dict[str, int]:
+    """Put the city's fixed assets (cameras, sensors, drones) into the registry. With ``snapshot_base``
+    each camera's snapshot address is ``<base>/<camera id>.png`` (the demo serves simulated pictures)."""
     reg = sim.registry()
     cameras = [
         {
@@ -79,6 +82,7 @@ def register_city(live: SqlLiveState, sim: CitySimulator, agency_id: str) -> dic
             "ptz": c.ptz,
             "mount_height_m": c.mount_height_m,
             "stream_url": c.stream_url,
+            "snapshot_url": f"{snapshot_base}/{c.id}.png" if snapshot_base else None,
             "status": "up",
         }
         for c in reg.cameras

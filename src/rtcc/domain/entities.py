@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from rtcc.domain.roles import Role
 from rtcc.domain.vocab import (
@@ -109,6 +110,18 @@ class Camera(Entity):
     status_reason: str | None = None
     status_changed_at: datetime | None = None
 
+    @field_serializer("snapshot_url")
+    def _without_credentials(self, url: str | None) -> str | None:
+        """An address is shown without any user name or password in it; the server alone uses those."""
+        return without_credentials(url) if url else url
+
+
+def without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
 
 class Sensor(Entity):
     id: str
@@ -155,11 +168,18 @@ class Alert(Entity):
     raised_at: datetime
     lat: float | None = None
     lon: float | None = None
-    status: str = "new"
+    status: str = Field("new", description="new, acknowledged, closed (an outcome is recorded) or dismissed.")
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    assigned_to: str | None = Field(None, description="Username of the person handling the alert.")
+    position_id: str | None = Field(None, description="The operator position the alert is routed to.")
     outcome: str | None = None
     outcome_at: datetime | None = None
     outcome_by: str | None = None
     outcome_note: str | None = None
+    dismissed_at: datetime | None = None
+    dismissed_by: str | None = None
+    dismissed_reason: str | None = None
 
 
 class AuditEntry(Entity):

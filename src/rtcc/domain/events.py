@@ -185,6 +185,29 @@ class BulletinSent(Payload):
     text: str = Field(..., min_length=1, max_length=4000)
 
 
+class AlertUpdated(Payload):
+    """Someone at a desk changed an alert (acknowledged, assigned, dismissed, recorded its outcome): every
+    console shows the alert's new state. It carries the state after the change, not the change alone, so a
+    console that missed earlier updates is still right."""
+
+    alert_id: str = Field(..., min_length=1, max_length=64)
+    status: str = Field(..., max_length=32, description="new, acknowledged, closed or dismissed.")
+    by: str = Field(..., min_length=1, max_length=100, description="Username of who made the change.")
+    acknowledged_by: str | None = Field(None, max_length=100)
+    assigned_to: str | None = Field(None, max_length=100, description="Username handling the alert.")
+    position_id: str | None = Field(None, max_length=64, description="Operator position it is routed to.")
+    outcome: str | None = Field(None, max_length=64)
+    dismissed_reason: str | None = Field(None, max_length=500)
+
+
+class PositionChanged(Payload):
+    """An operator position was created, taken or released. ``occupant`` is absent when nobody holds it."""
+
+    position_id: str = Field(..., min_length=1, max_length=64)
+    name: str = Field(..., min_length=1, max_length=100)
+    occupant: str | None = Field(None, max_length=100, description="Username of who holds it now.")
+
+
 P = TypeVar("P", bound="Payload")
 
 
@@ -219,6 +242,8 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "call.brief": CallBriefReady,
     "call.nearby": CallNearby,
     "call.bulletin": BulletinSent,
+    "alert.updated": AlertUpdated,
+    "position.changed": PositionChanged,
 }
 
 CALL_RECEIVED = Topic("call.received", CallReceived)
@@ -234,6 +259,8 @@ ALERT_RAISED = Topic("alert.raised", AlertRaised)
 CALL_BRIEF = Topic("call.brief", CallBriefReady)
 CALL_NEARBY = Topic("call.nearby", CallNearby)
 CALL_BULLETIN = Topic("call.bulletin", BulletinSent)
+ALERT_UPDATED = Topic("alert.updated", AlertUpdated)
+POSITION_CHANGED = Topic("position.changed", PositionChanged)
 
 # Types whose events must say where they happened.
 LOCATED_TYPES = frozenset({"call.received", "unit.location", "alpr.read", "drone.telemetry", "gunshot.pulse"})

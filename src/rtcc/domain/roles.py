@@ -89,12 +89,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # an officer in the field does not receive every plate read in the city, and an auditor no live data.
 _FIELD_PICTURE = ("call.", "incident.", "unit.", "camera.", "drone.", "alert.")
 _WHOLE_PICTURE = (*_FIELD_PICTURE, "alpr.", "gunshot.", "sensor.")
+# Who sits at which operator position: the center's own desks, not the field's business.
+_DESK_TOPICS = ("position.",)
 WS_TOPICS: dict[Role, tuple[str, ...]] = {
-    Role.ADMIN: (*_FIELD_PICTURE, "sensor."),
-    Role.SUPERVISOR: _WHOLE_PICTURE,
-    Role.OPERATOR: _WHOLE_PICTURE,
+    Role.ADMIN: (*_FIELD_PICTURE, "sensor.", *_DESK_TOPICS),
+    Role.SUPERVISOR: (*_WHOLE_PICTURE, *_DESK_TOPICS),
+    Role.OPERATOR: (*_WHOLE_PICTURE, *_DESK_TOPICS),
     Role.OFFICER: _FIELD_PICTURE,
-    Role.ANALYST: _WHOLE_PICTURE,
+    Role.ANALYST: (*_WHOLE_PICTURE, *_DESK_TOPICS),
     Role.AUDITOR: (),
 }
 

@@ -15,6 +15,8 @@ from rtcc.storage.db import Database
 from rtcc.storage.tables import alerts, call_units, calls, cameras, drones, sensors, units
 
 UNIT_STAGES = ("dispatched", "en_route", "on_scene")
+# Alerts someone still has to deal with (closed ones have an outcome; dismissed ones were set aside).
+OPEN_ALERT_STATUSES = ("new", "acknowledged")
 
 # kind -> (table, key column); rows keyed by agency as well when the table has it in its key.
 TABLES: dict[str, tuple[Table, str, bool]] = {
@@ -235,6 +237,11 @@ class SqlLiveState:
             r = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
         return Alert.model_validate(r) if r else None
 
+    def camera(self, camera_id: str) -> Camera | None:
+        with self.db.read() as conn:
+            r = conn.execute(select(cameras).where(cameras.c.id == camera_id)).first()
+        return Camera.model_validate(r) if r else None
+
     def record_outcome(self, alert_id: str, outcome: str, by: str, note: str | None, at: datetime) -> None:
         with self.db.write() as conn:
             conn.execute(
@@ -242,6 +249,37 @@ class SqlLiveState:
                 .where(alerts.c.id == alert_id)
                 .values(status="closed", outcome=outcome, outcome_by=by, outcome_note=note, outcome_at=at)
             )
+
+    # Each change below applies only while the alert is still in one of the states it may come from, so of
+    # two people acting on an alert at once the second is told what the first did instead of undoing it.
+    def acknowledge(self, alert_id: str, by: str, at: datetime) -> bool:
+        """new -> acknowledged. False when the alert was not new."""
+        return self._change(alert_id, ("new",), status="acknowledged", acknowledged_by=by, acknowledged_at=at)
+
+    def assign(self, alert_id: str, values: dict[str, str | None]) -> bool:
+        """Set who handles an open alert and/or the position it is routed to (``assigned_to``,
+        ``position_id``). False when the alert is no longer open."""
+        return self._change(alert_id, OPEN_ALERT_STATUSES, **values)
+
+    def dismiss(self, alert_id: str, by: str, reason: str, at: datetime) -> bool:
+        """An open alert set aside without an outcome; its row stays for measurement."""
+        return self._change(
+            alert_id,
+            OPEN_ALERT_STATUSES,
+            status="dismissed",
+            dismissed_by=by,
+            dismissed_reason=reason,
+            dismissed_at=at,
+        )
+
+    def _change(self, alert_id: str, from_statuses: Sequence[str], **values: Any) -> bool:
+        with self.db.write() as conn:
+            done = conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id, alerts.c.status.in_(list(from_statuses)))
+                .values(**values)
+            )
+        return bool(done.rowcount)
 
     def alert_outcomes(
         self, *, agency_id: str, kind: str | None, since: datetime | None = None

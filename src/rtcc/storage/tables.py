@@ -275,13 +275,37 @@ alerts = Table(
     Column("raised_at", UTCDateTime(), nullable=False),
     Column("lat", Float),
     Column("lon", Float),
-    Column("status", String(32), nullable=False, default="new"),
+    Column("status", String(32), nullable=False, default="new"),  # new, acknowledged, closed, dismissed
     Column("outcome", String(64)),
     Column("outcome_at", UTCDateTime()),
     Column("outcome_by", String(100)),
     Column("outcome_note", Text),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("acknowledged_by", String(100)),
+    Column("assigned_to", String(100)),
+    Column("position_id", String(64)),
+    Column("dismissed_at", UTCDateTime()),
+    Column("dismissed_by", String(100)),
+    Column("dismissed_reason", String(500)),
     Index("ix_alerts_raised_at", "raised_at"),
     Index("ix_alerts_kind_raised_at", "kind", "raised_at"),
+    Index("ix_alerts_position_status", "position_id", "status"),
+)
+
+# The center's operator positions (desks, booths); alerts are routed to them, and each is held by at most
+# one person at a time, who holds at most one.
+positions = Table(
+    "positions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("description", String(500)),
+    Column("occupant_username", String(100)),
+    Column("occupant_since", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("agency_id", "name", name="uq_positions_agency_id_name"),
+    Index("ix_positions_occupant", "occupant_username", unique=True),
 )
 
 # What each retention run purged, under which policy: the retention report and the transparency page.

@@ -43,10 +43,13 @@ class NearbyCamera(BaseModel):
     kind: str
     status: str
     distance_m: float
+    has_snapshot: bool = Field(
+        False, description="Whether a picture can be fetched from its snapshot address."
+    )
 
 
 class FieldView(BaseModel):
-    unit_id: str
+    unit_id: str | None = Field(..., description="The unit this officer rides; null until signed on to one.")
     unit: Unit | None
     call: CadIncident | None
     brief: ThreatBrief | None
@@ -72,7 +75,12 @@ async def _unit_of(ctx: Ctx, user: User) -> str:
 
 @router.get("", response_model=FieldView)
 async def field_view(request: Request, ctx: Ctx, user: Officer) -> FieldView:
-    unit_id = await _unit_of(ctx, user)
+    unit_id = await asyncio.to_thread(ctx.field_store.unit_of, user.id)
+    if unit_id is None:
+        # Not signed on yet is the normal state at the start of a shift, not an error.
+        return FieldView(
+            unit_id=None, unit=None, call=None, brief=None, bulletins=[], cameras=[], nearby_calls=[]
+        )
     now = datetime.now(UTC)
     units = await asyncio.to_thread(ctx.live.units, agency_id=user.agency_id)
     unit = next((u for u in units if u.unit_id == unit_id), None)
@@ -98,6 +106,7 @@ async def field_view(request: Request, ctx: Ctx, user: Officer) -> FieldView:
                         kind=c.kind.value,
                         status=c.status.value,
                         distance_m=round(d, 1),
+                        has_snapshot=bool(c.snapshot_url),
                     )
                 )
         cameras.sort(key=lambda c: c.distance_m)

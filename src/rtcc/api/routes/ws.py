@@ -82,7 +82,9 @@ async def live_socket(websocket: WebSocket) -> None:
     async def pump() -> None:
         last_seq = start_seq
         await websocket.send_text(
-            orjson.dumps({"kind": "hello", "user": session.user.username, "role": role.value}).decode()
+            orjson.dumps(
+                {"kind": "hello", "user": session.user.username, "role": role.value, "seq": start_seq}
+            ).decode()
         )
         if since is not None:
             last_seq = await _catch_up(websocket, ctx, role, agencies, last_seq, visible)
