@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-sqlite test-postgres bench lint typecheck venv clean
+.PHONY: demo test test-sqlite test-postgres bench lint typecheck venv web clean
 
 venv: $(STAMP)
 
@@ -16,12 +16,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## web: build the console (TypeScript + Vite + Leaflet) into the Python package; needs Node 20.19+ and npm
+WEB_DIST := src/rtcc/web/dist/index.html
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/field.html web/vite.config.ts web/tsconfig.json
+
+web: $(WEB_DIST)
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+$(WEB_DIST): web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build
+	touch $(WEB_DIST)
+
 ## demo: migrate, seed the demo city, start the server and the simulator (console at http://127.0.0.1:8000)
-demo: $(STAMP)
+demo: $(STAMP) $(WEB_DIST)
 	RTCC_MODE=demo $(BIN)/rtcc demo
 
 ## test: the whole suite on SQLite, then again on PostgreSQL
-test: $(STAMP) lint
+test: $(STAMP) $(WEB_DIST) lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -39,13 +52,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## bench: speed targets, printed as numbers and ratios against an in-run baseline
-bench: $(STAMP)
+bench: $(STAMP) $(WEB_DIST)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/gunshot.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/brief.py
 	$(BIN)/python bench/alpr_matcher.py
 	$(BIN)/python bench/alpr.py
+	$(BIN)/python bench/console.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules src/rtcc/web/dist .pytest_cache .mypy_cache .ruff_cache

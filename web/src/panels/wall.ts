@@ -1,0 +1,228 @@
+// The camera viewer and the video wall. A wall is 4, 9 or 16 tiles; a camera is put on it by dragging it
+// from the map (or with "To wall" in a list). A down camera shows as down with its reason, never as a
+// black tile. Pictures come through the server, which keeps the cameras' addresses and credentials.
+
+import { ApiError, token } from "../api";
+import type { LivePicture } from "../picture";
+import type { Camera } from "../types";
+import { h, toast, words } from "../ui";
+
+const STORE = "rtcc-wall";
+const REFRESH_MS = 2000;
+
+/** Fetch one picture; the error says why there is none (no address on record, camera not answering). */
+async function snapshot(cameraId: string): Promise<Blob> {
+  const r = await fetch(`/api/v1/cameras/${encodeURIComponent(cameraId)}/snapshot`, {
+    headers: { Authorization: `Bearer ${token() ?? ""}` },
+    cache: "no-store",
+  });
+  if (!r.ok) {
+    let detail = `the server answered ${r.status}`;
+    try {
+      detail = (await r.json()).detail ?? detail;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(r.status, detail);
+  }
+  return r.blob();
+}
+
+/** One camera's picture in a box, refreshed while shown; shows why when there is no picture. */
+class CameraTile {
+  private timer = 0;
+  private url: string | null = null;
+  readonly el: HTMLElement;
+  private body: HTMLElement;
+
+  constructor(
+    private picture: LivePicture,
+    public cameraId: string | null,
+    private slot: number,
+    private onClear: (() => void) | null,
+  ) {
+    this.body = h("div", { class: "tile-body" });
+    this.el = h("div", { class: "wall-tile", "data-slot": String(slot) });
+    this.render();
+  }
+
+  render(): void {
+    const cam = this.cameraId ? this.picture.cameras.get(this.cameraId) : undefined;
+    this.el.dataset.cameraId = this.cameraId ?? "";
+    this.el.dataset.state = !this.cameraId ? "empty" : !cam ? "unknown" : cam.status === "down" ? "down" : "up";
+    if (!this.cameraId) {
+      this.stop();
+      this.el.replaceChildren(h("div", { class: "tile-empty" }, `Slot ${this.slot + 1}: drag a camera here from the map`));
+      return;
+    }
+    const head = h(
+      "div",
+      { class: "tile-head" },
+      h("span", { class: "tile-name" }, cam ? cam.name : this.cameraId),
+      cam ? h("span", { class: "tile-kind" }, words(cam.kind)) : null,
+      this.onClear ? h("button", { class: "tile-clear", "aria-label": "Take off the wall", onclick: () => this.onClear?.() }, "✕") : null,
+    );
+    this.el.replaceChildren(head, this.body);
+    if (!cam) {
+      this.stop();
+      this.body.replaceChildren(h("div", { class: "tile-msg" }, "This camera is not in the registry any more."));
+    } else if (!cam.snapshot_url) {
+      this.stop();
+      this.body.replaceChildren(h("div", { class: "tile-msg" }, "No picture address is on record for this camera."));
+    } else if (cam.status === "down") {
+      this.stop();
+      this.body.replaceChildren(h("div", { class: "tile-down" }, h("strong", {}, "CAMERA DOWN"), h("div", {}, cam.status_reason ?? "not answering")));
+    } else {
+      this.start(cam);
+    }
+  }
+
+  private start(cam: Camera): void {
+    if (this.timer) return;
+    const load = async () => {
+      try {
+        const blob = await snapshot(cam.id);
+        if (this.url) URL.revokeObjectURL(this.url);
+        this.url = URL.createObjectURL(blob);
+        const img = this.body.querySelector("img") ?? h("img", { alt: `Picture from ${cam.name}` });
+        (img as HTMLImageElement).src = this.url;
+        this.body.replaceChildren(img, h("span", { class: "tile-time" }, new Date().toLocaleTimeString([], { hour12: false })));
+      } catch (err) {
+        this.body.replaceChildren(h("div", { class: "tile-msg" }, `No picture: ${(err as Error).message}`));
+        // No address on record, or no such camera: asking again will not help. A camera that did not
+        // answer (502) is asked again on the next round.
+        if (err instanceof ApiError && (err.status === 404 || err.status === 409 || err.status === 403)) this.stop();
+      }
+    };
+    void load();
+    this.timer = window.setInterval(load, REFRESH_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = 0;
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = null;
+  }
+}
+
+export class VideoWall {
+  private size: number;
+  private slots: (string | null)[];
+  private tiles: CameraTile[] = [];
+  private grid: HTMLElement;
+  private ghost: HTMLElement | null = null;
+
+  constructor(
+    root: HTMLElement,
+    private picture: LivePicture,
+  ) {
+    const saved = JSON.parse(localStorage.getItem(STORE) ?? "null") as { size: number; slots: (string | null)[] } | null;
+    this.size = saved?.size ?? 4;
+    this.slots = saved?.slots ?? [];
+    this.grid = h("div", { class: "wall-grid" });
+    const picker = h(
+      "select",
+      {
+        "aria-label": "Wall size",
+        name: "wall-size",
+        onchange: (ev: Event) => this.resize(Number((ev.target as HTMLSelectElement).value)),
+      },
+      ...[4, 9, 16].map((n) => h("option", { value: String(n), selected: n === this.size }, `${n} cameras`)),
+    );
+    root.replaceChildren(h("div", { class: "panel-head" }, h("strong", {}, "Video wall"), picker, h("button", { class: "secondary", onclick: () => this.clearAll() }, "Clear")), this.grid);
+    picture.on("cameras", () => this.tiles.forEach((t) => t.render()));
+    this.layout();
+  }
+
+  private save(): void {
+    localStorage.setItem(STORE, JSON.stringify({ size: this.size, slots: this.slots }));
+  }
+
+  resize(n: number): void {
+    this.size = n;
+    this.layout();
+    this.save();
+  }
+
+  private clearAll(): void {
+    this.slots = [];
+    this.layout();
+    this.save();
+  }
+
+  private layout(): void {
+    for (const t of this.tiles) t.stop();
+    this.grid.style.setProperty("--cols", String(Math.sqrt(this.size)));
+    this.tiles = Array.from({ length: this.size }, (_, i) => {
+      const tile = new CameraTile(this.picture, this.slots[i] ?? null, i, () => this.put(i, null));
+      return tile;
+    });
+    this.grid.replaceChildren(...this.tiles.map((t) => t.el));
+  }
+
+  put(slot: number, cameraId: string | null): void {
+    this.slots[slot] = cameraId;
+    this.save();
+    const tile = this.tiles[slot];
+    if (tile) {
+      tile.stop();
+      tile.cameraId = cameraId;
+      tile.render();
+    }
+  }
+
+  /** Put a camera in the first free slot (or the last one when the wall is full). */
+  add(cameraId: string): void {
+    let slot = this.tiles.findIndex((t) => !t.cameraId);
+    if (slot < 0) slot = this.size - 1;
+    this.put(slot, cameraId);
+    toast(`${this.picture.cameras.get(cameraId)?.name ?? cameraId} is on the wall`);
+  }
+
+  /** A drag that started on a camera on the map: follow the pointer, drop on the tile under it. */
+  beginDrag(cameraId: string, x: number, y: number): void {
+    const cam = this.picture.cameras.get(cameraId);
+    this.ghost = h("div", { class: "drag-ghost" }, `📷 ${cam?.name ?? cameraId}`);
+    document.body.append(this.ghost);
+    document.body.classList.add("dragging-camera");
+    const move = (ev: MouseEvent) => {
+      if (!this.ghost) return;
+      this.ghost.style.left = `${ev.clientX + 12}px`;
+      this.ghost.style.top = `${ev.clientY + 12}px`;
+      for (const t of this.tiles) t.el.classList.toggle("drop-target", t.el.contains(document.elementFromPoint(ev.clientX, ev.clientY)));
+    };
+    const up = (ev: MouseEvent) => {
+      window.removeEventListener("mousemove", move, true);
+      window.removeEventListener("mouseup", up, true);
+      this.ghost?.remove();
+      this.ghost = null;
+      document.body.classList.remove("dragging-camera");
+      const target = document.elementFromPoint(ev.clientX, ev.clientY)?.closest<HTMLElement>(".wall-tile");
+      for (const t of this.tiles) t.el.classList.remove("drop-target");
+      if (target?.dataset.slot !== undefined) this.put(Number(target.dataset.slot), cameraId);
+    };
+    window.addEventListener("mousemove", move, true);
+    window.addEventListener("mouseup", up, true);
+    move(new MouseEvent("mousemove", { clientX: x, clientY: y }));
+  }
+}
+
+/** One camera large, over everything, until closed (Escape). */
+export function showCamera(picture: LivePicture, cameraId: string): void {
+  document.querySelector(".camera-viewer")?.remove();
+  const tile = new CameraTile(picture, cameraId, 0, null);
+  const box = h(
+    "div",
+    { class: "camera-viewer", role: "dialog", "aria-label": "Camera viewer" },
+    h("div", { class: "viewer-inner" }, h("button", { class: "viewer-close", onclick: () => close() }, "Close ✕"), tile.el),
+  );
+  const close = () => {
+    tile.stop();
+    box.remove();
+    window.removeEventListener("keydown", esc);
+  };
+  const esc = (ev: KeyboardEvent) => ev.key === "Escape" && close();
+  window.addEventListener("keydown", esc);
+  document.body.append(box);
+}
