@@ -334,7 +334,7 @@ def run_ingest(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         store = SqlEventStore(db)
         bus = InProcessBus()
         relay = OutboxRelay(store, bus, poll_interval_s=0.25)
-        ingest = IngestService(store, AdapterRegistry.discover(), on_commit=relay.wake)
+        ingest = IngestService(store, AdapterRegistry.discover(), on_commit=relay.offer)
         recorder = Recorder()
         stages: dict[str, float] = {}
         for obj, name in (

@@ -203,6 +203,9 @@ def measure_phase(
     latencies = page.evaluate(f"() => {samples_js}.slice()")
     arrivals = page.evaluate("() => window.__rtcc.arrival.samples.slice()")
     draws = page.evaluate("() => window.__rtcc.latency.drawMs.slice()")
+    # Both phases pan over streets drawn afresh, so neither profits from tiles the other left behind.
+    page.evaluate("() => window.__rtcc.basemap().redraw()")
+    time.sleep(1.0)
     page.evaluate(PAN_RECORDER)
     sender, _ = in_thread(lambda: send(base, key, units, args.rate, args.pan_seconds + 1))
     drag_across(page, args.pan_seconds)

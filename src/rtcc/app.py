@@ -95,7 +95,7 @@ def build_context(settings: Settings) -> AppContext:
         max_past_age=timedelta(days=settings.max_past_age_days),
         max_batch_items=settings.max_batch_items,
     )
-    ingest_service = IngestService(store, adapters, limits=limits, on_commit=relay.wake)
+    ingest_service = IngestService(store, adapters, limits=limits, on_commit=relay.offer)
     audit = AuditLog(db)
     ctx = AppContext(
         settings=settings,

@@ -88,7 +88,9 @@ function start(root: HTMLElement, me: User): void {
   const map = L.map(mapEl, { zoomControl: true, preferCanvas: true, attributionControl: true, minZoom: 10, maxZoom: 19 });
   map.setView([39.99, -82.99], 13);
   map.attributionControl.setPrefix(false);
-  void addBasemap(map).then(({ config, streets }) => {
+  let basemap: L.GridLayer | null = null;
+  void addBasemap(map).then(({ config, streets, layer }) => {
+    basemap = layer;
     if (streets && !picture.units.size) map.fitBounds(streets.bounds());
     else map.setView(config.center, config.zoom);
   });
@@ -227,6 +229,7 @@ function start(root: HTMLElement, me: User): void {
       workspace,
       latency,
       arrival,
+      basemap: () => basemap,
       drawn(layer: string, id: string): { x: number; y: number } | null {
         const f = picture.layers[layer]?.features.get(id);
         return f && f.drawnX !== undefined && f.drawnY !== undefined ? { x: f.drawnX, y: f.drawnY } : null;

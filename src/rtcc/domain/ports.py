@@ -62,6 +62,14 @@ class Outbox(Protocol):
         """Committed events not yet published, oldest first."""
         ...
 
+    def pending_seqs(self, limit: int) -> list[int]:
+        """The sequence numbers of those events, oldest first (cheap: no event is read)."""
+        ...
+
+    def by_seq(self, seqs: Sequence[int]) -> list[Event]:
+        """Stored events by sequence number, in sequence order."""
+        ...
+
     def mark_published(self, seqs: Sequence[int]) -> None: ...
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from rtcc.domain.entities import Source
 from rtcc.domain.errors import FeedParseError, FieldError, ItemRejected
-from rtcc.domain.events import content_id, validate_payload
+from rtcc.domain.events import Event, content_id, validate_payload
 from rtcc.domain.ports import AppendResult, DeadLetter, IngestStore, NewEvent
 from rtcc.ingest.adapter import AdapterConfig, FeedAdapter
 from rtcc.ingest.registry import AdapterRegistry
@@ -91,7 +91,7 @@ class IngestService:
         *,
         limits: Limits | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[Sequence[Event]], None] | None = None,
     ):
         self.store = store
         self.adapters = adapters
@@ -187,7 +187,7 @@ class IngestService:
         prepared = self.prepare(ctx, items, transport)
         result = await asyncio.to_thread(self.store.append, ctx.source.id, prepared.new, prepared.dead)
         if result.accepted and self.on_commit is not None:
-            self.on_commit()
+            self.on_commit(committed(prepared.new, result.accepted))
         return prepared.outcome(result)
 
     def refuse(self, transport: str, reason: FieldError, raw: str, source_id: str | None = None) -> None:
@@ -205,3 +205,25 @@ class IngestService:
                 )
             ],
         )
+
+
+def committed(new: Sequence[NewEvent], accepted: Sequence[tuple[int, str]]) -> list[Event]:
+    """The stored form of what was just committed (what reading it back would give), in sequence order."""
+    by_id = {e.id: e for e in new}
+    out = []
+    for seq, event_id in accepted:
+        e = by_id[event_id]
+        out.append(
+            Event(
+                seq=seq,
+                id=e.id,
+                type=e.type,
+                source_id=e.source_id,
+                agency_id=e.agency_id,
+                occurred_at=e.occurred_at.astimezone(UTC),
+                received_at=e.received_at.astimezone(UTC),
+                location=e.location,
+                payload=e.payload,
+            )
+        )
+    return out

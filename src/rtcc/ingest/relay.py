@@ -3,15 +3,21 @@
 It wakes when this process commits, and polls so that events written by another process (a file replay,
 a second server) are published too. After a crash, whatever was committed but not yet published is
 published on the next start: delivery is at least once.
+
+What to publish is always decided by the outbox table. Events committed by this process are also handed
+over in memory (``offer``), so the relay does not read back from the database what it was just given;
+anything not handed over (another process's events, or more than the hand-over keeps) is read as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 import structlog
 
+from rtcc.domain.events import Event
 from rtcc.domain.ports import EventBus, Outbox
 
 log = structlog.get_logger(__name__)
@@ -28,8 +34,20 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self.published = 0
+        self._fresh: dict[int, Event] = {}
+        self.fresh_limit = 4 * batch_size
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def offer(self, committed: Sequence[Event]) -> None:
+        """Events this process has just committed: published from memory when their turn comes."""
+        for event in committed:
+            self._fresh[event.seq] = event
+        if len(self._fresh) > self.fresh_limit:
+            # Too far behind to keep them all: the oldest are read back from the outbox when due.
+            for seq in sorted(self._fresh)[: len(self._fresh) - self.fresh_limit]:
+                del self._fresh[seq]
         self._wake.set()
 
     async def run(self) -> None:
@@ -46,13 +64,21 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def relay_once(self) -> int:
-        events = await asyncio.to_thread(self.outbox.pending, self.batch_size)
+        seqs = await asyncio.to_thread(self.outbox.pending_seqs, self.batch_size)
+        if not seqs:
+            return 0
+        held = {s: e for s in seqs if (e := self._fresh.pop(s, None)) is not None}
+        missing = [s for s in seqs if s not in held]
+        if missing:
+            for e in await asyncio.to_thread(self.outbox.by_seq, missing):
+                held[e.seq] = e
+        events = [held[s] for s in seqs if s in held]
         for event in events:
             await self.bus.publish(event)
-        if events:
-            await asyncio.to_thread(self.outbox.mark_published, [e.seq for e in events])
-            self.published += len(events)
-        return len(events)
+        # An outbox row whose event is gone (purged meanwhile) is cleared too, or it would block the queue.
+        await asyncio.to_thread(self.outbox.mark_published, seqs)
+        self.published += len(events)
+        return len(seqs)
 
     def stop(self) -> None:
         self._stopping = True

@@ -112,6 +112,18 @@ class SqlEventStore:
         with self.db.read() as conn:
             return [row_to_event(r) for r in conn.execute(q)]
 
+    def pending_seqs(self, limit: int) -> list[int]:
+        q = select(outbox.c.seq).order_by(outbox.c.seq).limit(limit)
+        with self.db.read() as conn:
+            return [int(s) for s in conn.execute(q).scalars()]
+
+    def by_seq(self, seqs: Sequence[int]) -> list[Event]:
+        if not seqs:
+            return []
+        q = select(events).where(events.c.seq.in_(list(seqs))).order_by(events.c.seq)
+        with self.db.read() as conn:
+            return [row_to_event(r) for r in conn.execute(q)]
+
     def mark_published(self, seqs: Sequence[int]) -> None:
         if not seqs:
             return

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
 
 from rtcc.domain.entities import Alert, Call, Camera, Drone, Sensor, Unit
 from rtcc.domain.ports import StateChange
@@ -29,6 +29,21 @@ TABLES: dict[str, tuple[Table, str, bool]] = {
 }
 
 
+def _signature(ch: StateChange) -> tuple[Any, ...] | None:
+    """What makes changes batchable together: plain field updates of one kind, the same fields, the same
+    guard and create rule. None for the changes that need their own statements."""
+    if ch.kind not in TABLES or ch.append or not ch.fields:
+        return None
+    if ch.guard is not None and ch.guard not in ch.fields:
+        return None
+    return (ch.kind, tuple(sorted(ch.fields)), ch.guard, ch.create, tuple(sorted(ch.defaults)))
+
+
+def _older(ch: StateChange, held: StateChange, guard: str) -> bool:
+    new, old = ch.fields[guard], held.fields[guard]
+    return new is not None and old is not None and new < old
+
+
 class SqlLiveState:
     def __init__(self, db: Database):
         self.db = db
@@ -37,8 +52,55 @@ class SqlLiveState:
         if not changes:
             return
         with self.db.write() as conn:
+            run: list[StateChange] = []
             for ch in changes:
-                self._apply_one(conn, ch)
+                if run and _signature(ch) != _signature(run[0]):
+                    self._apply_run(conn, run)
+                    run = []
+                if _signature(ch) is None:
+                    self._apply_one(conn, ch)
+                else:
+                    run.append(ch)
+            if run:
+                self._apply_run(conn, run)
+
+    def _apply_run(self, conn: Connection, run: list[StateChange]) -> None:
+        """Consecutive plain updates of the same fields (a busy AVL feed moving hundreds of units) as one
+        executemany of one prepared UPDATE. Order is kept: a run holds only neighbours in the batch, and for
+        one row only the change that would win is sent (the newest by the guard, else the last). Where
+        fewer rows changed than were sent (a new row to create, an older report refused by the guard), the
+        run is applied change by change instead, which gives the same result."""
+        first = run[0]
+        if len(run) == 1:
+            self._apply_one(conn, first)
+            return
+        winners: dict[str, StateChange] = {}
+        for ch in run:
+            held = winners.get(ch.key)
+            if held is None or first.guard is None or not _older(ch, held, first.guard):
+                winners[ch.key] = ch
+        table, key_col, agency_keyed = TABLES[first.kind]
+        where = [table.c[key_col] == bindparam("k_key")]
+        if agency_keyed:
+            where.append(table.c.agency_id == bindparam("k_agency"))
+        if first.guard is not None:
+            col = table.c[first.guard]
+            where.append(or_(col.is_(None), col <= bindparam("k_guard")))
+        names = sorted(first.fields)
+        stmt = update(table).where(*where).values({n: bindparam(f"v_{n}") for n in names})
+        params = [
+            {
+                "k_key": ch.key,
+                "k_agency": ch.agency_id,
+                **({"k_guard": ch.fields[first.guard]} if first.guard is not None else {}),
+                **{f"v_{n}": ch.fields[n] for n in names},
+            }
+            for ch in winners.values()
+        ]
+        if conn.execute(stmt, params).rowcount == len(params):
+            return
+        for ch in run:
+            self._apply_one(conn, ch)
 
     def _apply_one(self, conn: Connection, ch: StateChange) -> None:
         if ch.kind == "call_stamp":

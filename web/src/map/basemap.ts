@@ -199,13 +199,13 @@ export interface MapConfig {
 }
 
 /** The basemap the agency configured: its own tile server, or the shipped street network. */
-export async function addBasemap(map: L.Map): Promise<{ config: MapConfig; streets: Streets | null }> {
+export async function addBasemap(map: L.Map): Promise<{ config: MapConfig; streets: Streets | null; layer: L.GridLayer }> {
   const config = await get<MapConfig>("/api/v1/map/config");
   if (config.tile_url) {
-    L.tileLayer(config.tile_url, { attribution: config.tile_attribution ?? "", maxZoom: 19 }).addTo(map);
-    return { config, streets: null };
+    const layer = L.tileLayer(config.tile_url, { attribution: config.tile_attribution ?? "", maxZoom: 19 }).addTo(map);
+    return { config, streets: null, layer };
   }
   const streets = new Streets(await get<StreetsJson>("/api/v1/map/streets"));
-  new StreetTiles(streets).addTo(map);
-  return { config, streets };
+  const layer = new StreetTiles(streets).addTo(map);
+  return { config, streets, layer };
 }
