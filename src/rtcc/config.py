@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     )
     session_idle_minutes: int = Field(30, ge=1, description="A session ends after this many idle minutes.")
     session_max_hours: int = Field(12, ge=1, description="A session ends this many hours after sign-in.")
+    ws_session_check_s: float = Field(
+        15.0, gt=0, description="How often a live stream checks that its session is still live."
+    )
     ws_queue_size: int = Field(
         10_000, ge=10, description="Events buffered per WebSocket client before it is told to catch up."
     )

@@ -127,3 +127,22 @@ def test_a_client_that_leaves_is_let_go_even_when_nothing_is_flowing(client: Tes
     while subscribers() != before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert subscribers() == before
+
+
+def test_a_stream_ends_when_its_session_ends(settings: Settings, world: World) -> None:
+    settings.ws_session_check_s = 0.1
+    with TestClient(create_app(settings)) as client:
+        t = token(client, "operator")
+        with (
+            pytest.raises(WebSocketDisconnect) as exc,
+            client.websocket_connect(f"/ws?token={t}") as ws,
+        ):
+            assert ws.receive_json()["kind"] == "hello"
+            # Signed out elsewhere (another tab, an administrator): the live picture stops too.
+            assert (
+                client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {t}"}).status_code
+                == 204
+            )
+            while True:
+                ws.receive_json()
+        assert exc.value.code == 4401

@@ -92,6 +92,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "RTCC_DATABASE_URL": url,
         "RTCC_PORT": str(port),
         "COLUMNS": "120",
+        "RTCC_WS_SESSION_CHECK_S": "1",  # a session that ends shows at once in the console
     }
     log = tmp / "demo.log"
     with log.open("wb") as out:

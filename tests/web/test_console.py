@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
+
 from tests.web.conftest import Demo, Page, sign_in
 
 
@@ -316,3 +318,23 @@ def test_a_bulletin_sent_from_the_console_is_read_in_the_officer_view(demo: Demo
     ws.locator(f".bulletins .tag:has-text('{unit_id}: read')").wait_for(timeout=5000)
     console.shot("receipt")
     assert console.errors == [] and field.errors == [], console.errors + field.errors
+
+
+def test_when_the_session_ends_elsewhere_the_console_returns_to_sign_in_and_says_why(
+    demo: Demo, open_page: Any
+) -> None:
+    page = open_page()
+    p = page.page
+    sign_in(page, demo, "operator")
+    _ready(page)
+    token = p.evaluate("() => sessionStorage.getItem('rtcc-token')")
+    # Signed out from another place (or ended by an administrator, or idle too long).
+    resp = httpx.post(
+        f"{demo.base}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert resp.status_code == 204
+    p.wait_for_selector("form.login .error:has-text('Your session ended')", timeout=15_000)
+    assert p.evaluate("() => sessionStorage.getItem('rtcc-token')") is None
+    page.shot("session-ended")
+    # A request made between the end and the stream's notice may be refused (401): that is how it ends.
+    assert all("401" in e for e in page.errors), page.errors

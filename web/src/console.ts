@@ -192,7 +192,11 @@ function start(root: HTMLElement, me: User): void {
   picture.stream.onState = (s: LinkState) => {
     link.dataset.state = s;
     link.textContent = s === "live" ? "● live" : s;
-    if (s === "signed-out") location.reload();
+    if (s === "signed-out") {
+      sessionStorage.setItem("rtcc-ended", "signed out, idle too long, or past the session's maximum age");
+      setToken(null);
+      location.reload();
+    }
   };
   let lastReceived = 0;
   setInterval(() => {

@@ -36,11 +36,11 @@ def bearer_token(request: Request | WebSocket) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def resolve_session(ctx: AppContext, token: str | None) -> SessionInfo | None:
+async def resolve_session(ctx: AppContext, token: str | None, *, touch: bool = True) -> SessionInfo | None:
     if not token:
         return None
     return await asyncio.to_thread(
-        ctx.accounts.resume_session, token, idle=ctx.session_idle, max_age=ctx.session_max_age
+        ctx.accounts.resume_session, token, idle=ctx.session_idle, max_age=ctx.session_max_age, touch=touch
     )
 
 

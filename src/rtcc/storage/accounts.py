@@ -249,8 +249,11 @@ class Accounts:
             )
         return token
 
-    def resume_session(self, token: str, *, idle: timedelta, max_age: timedelta) -> SessionInfo | None:
-        """The session for a token if it is still live; touches it. Ends it when idle or too old."""
+    def resume_session(
+        self, token: str, *, idle: timedelta, max_age: timedelta, touch: bool = True
+    ) -> SessionInfo | None:
+        """The session for a token if it is still live; touches it (unless asked only to check, as a
+        live stream does: watching is not activity). Ends it when idle or too old."""
         token_hash = _sha256(token)
         with self.db.read() as conn:
             r = conn.execute(
@@ -265,7 +268,7 @@ class Accounts:
             self.end_session(token_hash)
             return None
         # Touch at most every few seconds: a busy console should not write on every request.
-        if now - r.last_seen_at > timedelta(seconds=5):
+        if touch and now - r.last_seen_at > timedelta(seconds=5):
             with self.db.write() as conn:
                 conn.execute(
                     update(sessions).where(sessions.c.token_hash == token_hash).values(last_seen_at=now)

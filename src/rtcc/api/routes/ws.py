@@ -101,12 +101,25 @@ async def live_socket(websocket: WebSocket) -> None:
             await websocket.send_text(_frame(event))
             last_seq = event.seq
 
+    async def while_signed_in() -> None:
+        # A session that ends (signed out, idle too long, past its maximum age, account disabled) stops
+        # its stream too. The check does not count as activity: watching a screen is not using it.
+        while True:
+            await asyncio.sleep(ctx.settings.ws_session_check_s)
+            if await resolve_session(ctx, token, touch=False) is None:
+                await websocket.close(code=4401, reason="session ended; sign in again")
+                return
+
     async def until_disconnect() -> None:
         # Reading the socket is how a closed client is noticed even when no event is flowing.
         while (await websocket.receive())["type"] != "websocket.disconnect":
             pass
 
-    tasks = [asyncio.create_task(pump()), asyncio.create_task(until_disconnect())]
+    tasks = [
+        asyncio.create_task(pump()),
+        asyncio.create_task(until_disconnect()),
+        asyncio.create_task(while_signed_in()),
+    ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
