@@ -53,6 +53,7 @@ class Demo:
     base: str
     passwords: dict[str, str]
     log: Path
+    database_url: str
     tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, username: str) -> str:
@@ -113,7 +114,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.2)
-        yield Demo(base, passwords, log)
+        yield Demo(base, passwords, log, url)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

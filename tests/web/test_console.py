@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from rtcc.storage.audit import AuditLog
+from rtcc.storage.db import Database
 from tests.web.conftest import Demo, Page, sign_in
 
 
@@ -338,3 +340,62 @@ def test_when_the_session_ends_elsewhere_the_console_returns_to_sign_in_and_says
     page.shot("session-ended")
     # A request made between the end and the stream's notice may be refused (401): that is how it ends.
     assert all("401" in e for e in page.errors), page.errors
+
+
+def test_plates_are_searched_with_a_purpose_tracked_on_the_map_and_entered_on_the_hotlist(
+    demo: Demo, open_page: Any
+) -> None:
+    stated = {"X-Purpose": "test setup", "X-Case-Number": "T-1"}
+
+    def a_read_plate() -> str | None:
+        reads = demo.api(
+            "operator", "GET", "/api/v1/events", params={"type": "alpr.read", "limit": 50}, headers=stated
+        ).json()
+        return reads[-1]["payload"]["plate"] if reads else None
+
+    plate = _wait(a_read_plate, 60, "a plate read in the demo city")
+    assert demo.api(
+        "operator", "GET", "/api/v1/plates/search", params={"plate": plate}, headers=stated
+    ).json()
+    page = open_page()
+    p = page.page
+    sign_in(page, demo, "operator")
+    _ready(page)
+    p.click("button.tab[data-tab=plates]")
+    p.fill("input[name=plate]", plate[:3] + "*")
+    p.fill("input[name=purpose]", "stolen vehicle investigation")
+    p.fill("input[name=case_number]", "2026-004512")
+    p.click(".plate-search button[type=submit]")
+    row = p.locator(f".reads tr[data-plate='{plate}']").first
+    row.wait_for(timeout=10_000)
+    row.locator("button:has-text('Track')").click()
+    p.wait_for_selector(".plate-results[data-track]", timeout=10_000)
+    assert int(p.locator(".plate-results").get_attribute("data-track") or 0) >= 1
+    page.shot("plate-track")
+
+    # The search was logged with who, the terms, the purpose and the case number (California SB 34).
+    db = Database(demo.database_url)
+    try:
+        searches = [
+            e
+            for e in AuditLog(db).entries(action="search", username="operator", limit=200)
+            if e.resource == "GET /api/v1/plates/search" and e.detail["query"].get("plate") == plate[:3] + "*"
+        ]
+    finally:
+        db.dispose()
+    assert searches and searches[0].purpose == "stolen vehicle investigation"
+    assert searches[0].detail["case_number"] == "2026-004512"
+
+    # A plate entered by hand is on the hotlist at once.
+    p.fill("input[name=hot-plate]", "zzt-4821")
+    p.fill("input[name=hot-state]", "OH")
+    p.fill("input[name=hot-reason]", "armed robbery suspect vehicle")
+    p.click(".hotlist-entry button[type=submit]")
+    p.wait_for_selector(".hot-entries tr[data-entry='ZZT4821']", timeout=5000)
+    entries = demo.api("operator", "GET", "/api/v1/hotlists", params={"plate": "ZZT4821"}).json()
+    assert (
+        entries
+        and entries[0]["reason"] == "armed robbery suspect vehicle"
+        and entries[0]["added_by"] == "operator"
+    )
+    assert page.errors == [], page.errors

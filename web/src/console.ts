@@ -11,13 +11,14 @@ import { addBasemap } from "./map/basemap";
 import { type Feature, latency, type PointLayer } from "./map/points";
 import { AlertQueue } from "./panels/alerts";
 import { IncidentWorkspace } from "./panels/incident";
+import { PlatesPanel } from "./panels/plates";
 import { Positions } from "./panels/positions";
 import { showCamera, VideoWall } from "./panels/wall";
 import { LivePicture, PRIORITY_COLOURS } from "./picture";
 import type { Alert, Call, User } from "./types";
 import { $, ago, h, words } from "./ui";
 
-const TABS = ["alerts", "calls", "wall", "positions"] as const;
+const TABS = ["alerts", "calls", "wall", "plates", "positions"] as const;
 type Tab = (typeof TABS)[number];
 
 function percentile(values: number[], p: number): number | null {
@@ -181,6 +182,7 @@ function start(root: HTMLElement, me: User): void {
   soundBox.addEventListener("change", () => (queue.sound = soundBox.checked));
   const wall = new VideoWall(panels.wall, picture);
   const positions = new Positions(panels.positions, picture, me);
+  const plates = new PlatesPanel(panels.plates, map);
   positions.onMine = (p) => (myPosition.textContent = p ? `at ${p.name}` : "no position");
   const renderCalls = callList(panels.calls, picture, (id) => void workspace.open(id));
   picture.on("calls", renderCalls);
@@ -231,6 +233,7 @@ function start(root: HTMLElement, me: User): void {
       wall,
       queue,
       workspace,
+      plates,
       latency,
       arrival,
       basemap: () => basemap,
