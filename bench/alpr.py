@@ -339,8 +339,9 @@ def run_ingest(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         stages: dict[str, float] = {}
         for obj, name in (
             (store, "append"),
-            (store, "pending"),
-            (store, "mark_published"),
+            (store, "pending_seqs"),
+            (store, "by_seq"),
+            (store, "clear_upto"),
             (ingest, "prepare"),
         ):
             setattr(obj, name, _timed_method(getattr(obj, name), stages, name))
@@ -402,8 +403,8 @@ def run_ingest(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "stage_s": {
             "ingest.prepare": stages.get("prepare", 0.0),
             "store.append": stages.get("append", 0.0),
-            "relay pending": stages.get("pending", 0.0),
-            "relay mark_published": stages.get("mark_published", 0.0),
+            "relay pending": stages.get("pending_seqs", 0.0) + stages.get("by_seq", 0.0),
+            "relay clear_upto": stages.get("clear_upto", 0.0),
             "engine.handle": run["handle_s"],
         },
         "cpu_s": run["cpu_s"],

@@ -62,8 +62,12 @@ class Outbox(Protocol):
         """Committed events not yet published, oldest first."""
         ...
 
-    def pending_seqs(self, limit: int) -> list[int]:
-        """The sequence numbers of those events, oldest first (cheap: no event is read)."""
+    def pending_seqs(self, limit: int, after: int = 0) -> list[int]:
+        """The sequence numbers of those events after ``after``, oldest first (cheap: no event is read)."""
+        ...
+
+    def clear_upto(self, seq: int) -> None:
+        """Forget the pending rows up to ``seq``, all published."""
         ...
 
     def by_seq(self, seqs: Sequence[int]) -> list[Event]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 
 import structlog
@@ -36,6 +37,12 @@ class OutboxRelay:
         self.published = 0
         self._fresh: dict[int, Event] = {}
         self.fresh_limit = 4 * batch_size
+        # Everything up to this sequence number has been published. Commit order equals sequence order
+        # (see SqlEventStore.append), so nothing at or below it can still appear in the outbox later.
+        self._published_upto = 0
+        self._unflushed = 0
+        self._last_flush = time.monotonic()
+        self.flush_interval_s = 1.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -51,6 +58,13 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            with contextlib.suppress(Exception):
+                await self.flush()
+
+    async def _loop(self) -> None:
         while not self._stopping:
             try:
                 moved = await self.relay_once()
@@ -64,8 +78,9 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def relay_once(self) -> int:
-        seqs = await asyncio.to_thread(self.outbox.pending_seqs, self.batch_size)
+        seqs = await asyncio.to_thread(self.outbox.pending_seqs, self.batch_size, self._published_upto)
         if not seqs:
+            await self.flush()  # idle: a good moment to clear what was published
             return 0
         held = {s: e for s in seqs if (e := self._fresh.pop(s, None)) is not None}
         missing = [s for s in seqs if s not in held]
@@ -75,10 +90,26 @@ class OutboxRelay:
         events = [held[s] for s in seqs if s in held]
         for event in events:
             await self.bus.publish(event)
-        # An outbox row whose event is gone (purged meanwhile) is cleared too, or it would block the queue.
-        await asyncio.to_thread(self.outbox.mark_published, seqs)
         self.published += len(events)
+        self._published_upto = seqs[-1]
+        self._unflushed += len(seqs)
+        # Clearing the outbox is one write per second (or per few batches) rather than one per batch: under
+        # load the writes of the feeds come first. After a crash, what was published but not yet cleared is
+        # published again, which at-least-once delivery allows.
+        if (
+            self._unflushed >= 4 * self.batch_size
+            or time.monotonic() - self._last_flush >= self.flush_interval_s
+        ):
+            await self.flush()
         return len(seqs)
+
+    async def flush(self) -> None:
+        """Clear the outbox up to what has been published (rows whose event is gone included)."""
+        if not self._unflushed:
+            return
+        upto, self._unflushed = self._published_upto, 0
+        await asyncio.to_thread(self.outbox.clear_upto, upto)
+        self._last_flush = time.monotonic()
 
     def stop(self) -> None:
         self._stopping = True

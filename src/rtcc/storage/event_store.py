@@ -112,8 +112,8 @@ class SqlEventStore:
         with self.db.read() as conn:
             return [row_to_event(r) for r in conn.execute(q)]
 
-    def pending_seqs(self, limit: int) -> list[int]:
-        q = select(outbox.c.seq).order_by(outbox.c.seq).limit(limit)
+    def pending_seqs(self, limit: int, after: int = 0) -> list[int]:
+        q = select(outbox.c.seq).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
         with self.db.read() as conn:
             return [int(s) for s in conn.execute(q).scalars()]
 
@@ -123,6 +123,11 @@ class SqlEventStore:
         q = select(events).where(events.c.seq.in_(list(seqs))).order_by(events.c.seq)
         with self.db.read() as conn:
             return [row_to_event(r) for r in conn.execute(q)]
+
+    def clear_upto(self, seq: int) -> None:
+        """Forget the outbox rows up to ``seq``: all of them have been published."""
+        with self.db.write() as conn:
+            conn.execute(delete(outbox).where(outbox.c.seq <= seq))
 
     def mark_published(self, seqs: Sequence[int]) -> None:
         if not seqs:
