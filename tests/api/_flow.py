@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import login
+
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
 
 
@@ -32,3 +34,18 @@ def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s; last value {value!r}")
         time.sleep(0.05)
+
+
+def token(client: TestClient, username: str) -> str:
+    """A session token for one of the seeded users (for ?token= on the WebSocket)."""
+    return str(login(client, username)["Authorization"].split()[1])
+
+
+def read_events(ws: Any, n: int) -> list[dict[str, Any]]:
+    """The next ``n`` events from a live socket, skipping other frames (the hello)."""
+    out: list[dict[str, Any]] = []
+    while len(out) < n:
+        msg = ws.receive_json()
+        if msg["kind"] == "event":
+            out.append(msg["event"])
+    return out

@@ -7,21 +7,8 @@ from fastapi.testclient import TestClient
 
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
-from tests.api._flow import at, send
+from tests.api._flow import at, read_events, send, token
 from tests.conftest import World, login
-
-
-def token(client: TestClient, username: str) -> str:
-    return login(client, username)["Authorization"].split()[1]
-
-
-def events_of(ws: Any, n: int) -> list[dict[str, Any]]:
-    out = []
-    while len(out) < n:
-        msg = ws.receive_json()
-        if msg["kind"] == "event":
-            out.append(msg["event"])
-    return out
 
 
 def make_desks(client: TestClient, *names: str) -> dict[str, str]:
@@ -124,10 +111,10 @@ def test_every_desk_console_sees_who_takes_and_leaves_a_position(client: TestCli
         client.post(f"/api/v1/positions/{ids['Desk 1']}/sign-in", headers=operator)
         client.post(f"/api/v1/positions/{ids['Desk 2']}/sign-in", headers=operator)
         client.post(f"/api/v1/positions/{ids['Desk 2']}/sign-out", headers=operator)
-        changes = [e["payload"] for e in events_of(desk_ws, 4)]
+        changes = [e["payload"] for e in read_events(desk_ws, 4)]
         # An officer in the field is not told who sits at which desk: the next thing it gets is a unit.
         send(client, world.keys["avl"], [{"unit": "1A12", "time": at(1), "lat": 39.96, "lon": -82.99}])
-        [first] = events_of(field_ws, 1)
+        [first] = read_events(field_ws, 1)
     assert changes == [
         {"position_id": ids["Desk 1"], "name": "Desk 1", "occupant": "operator"},
         {"position_id": ids["Desk 1"], "name": "Desk 1"},  # nobody holds it: no occupant

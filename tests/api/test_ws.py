@@ -1,7 +1,6 @@
 """The live WebSocket: what each role receives, catching up after a reconnect, and slow clients."""
 
 import time
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,21 +8,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from rtcc.app import create_app
 from rtcc.config import Settings
-from tests.api._flow import at, send
-from tests.conftest import World, login
-
-
-def token(client: TestClient, username: str) -> str:
-    return login(client, username)["Authorization"].split()[1]
-
-
-def read_events(ws: Any, n: int) -> list[dict[str, Any]]:
-    out = []
-    while len(out) < n:
-        msg = ws.receive_json()
-        if msg["kind"] == "event":
-            out.append(msg["event"])
-    return out
+from tests.api._flow import at, read_events, send, token
+from tests.conftest import World
 
 
 def ping(unit: str, s: float) -> dict[str, object]:

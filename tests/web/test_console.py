@@ -18,6 +18,14 @@ def _ready(page: Page, timeout_ms: float = 15_000) -> None:
     page.page.wait_for_selector("body[data-ready=true]", timeout=timeout_ms)
 
 
+def _console(demo: Demo, open_page: Any, username: str = "operator") -> Page:
+    """A browser tab signed in to the console, with the live picture loaded."""
+    page: Page = open_page()
+    sign_in(page, demo, username)
+    _ready(page)
+    return page
+
+
 def _wait(check: Any, timeout_s: float, what: str) -> Any:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -64,10 +72,8 @@ def test_a_new_user_signs_in_and_sees_the_live_city_within_five_seconds(demo: De
 
 
 def test_units_move_on_the_map_live(demo: Demo, open_page: Any) -> None:
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     # Zoom to street level on a unit that is driving, so each unit is drawn on its own, not in a cluster.
     _wait(
         lambda: p.evaluate(
@@ -118,10 +124,8 @@ def test_units_move_on_the_map_live(demo: Demo, open_page: Any) -> None:
 def test_an_alert_from_the_simulator_is_acknowledged_and_given_an_outcome_by_keyboard(
     demo: Demo, open_page: Any
 ) -> None:
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     # The demo city raises alerts on its own (hotlist hits, cameras going down): wait for a new one.
     p.wait_for_selector(".alert-list li.alert[data-status=new]", timeout=90_000)
     row = p.locator(".alert-list li.alert[data-status=new]").first
@@ -152,10 +156,8 @@ def test_an_alert_from_the_simulator_is_acknowledged_and_given_an_outcome_by_key
 
 
 def test_an_alert_is_dismissed_with_a_reason_and_routed_to_a_position(demo: Demo, open_page: Any) -> None:
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     p.click("button.tab[data-tab=positions]")
     p.click("tr[data-position='Desk 1'] button")
     p.wait_for_selector(".my-position:text-is('at Desk 1')", timeout=5000)
@@ -200,10 +202,8 @@ def _a_call_with_units(demo: Demo) -> dict[str, Any]:
 
 def test_opening_an_incident_shows_its_panels_and_takes_a_note(demo: Demo, open_page: Any) -> None:
     call = _a_call_with_units(demo)
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     p.click("button.tab[data-tab=calls]")
     p.evaluate("(id) => window.__rtcc.workspace.open(id)", call["call_id"])
     ws = p.locator("#workspace")
@@ -231,10 +231,8 @@ def test_opening_an_incident_shows_its_panels_and_takes_a_note(demo: Demo, open_
 def test_a_camera_dragged_from_the_map_goes_on_the_wall_and_a_down_camera_shows_down(
     demo: Demo, open_page: Any
 ) -> None:
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     p.click("button.tab[data-tab=wall]")
     p.select_option("select[name=wall-size]", "9")
     assert p.locator(".wall-tile").count() == 9
@@ -325,10 +323,8 @@ def test_a_bulletin_sent_from_the_console_is_read_in_the_officer_view(demo: Demo
 def test_when_the_session_ends_elsewhere_the_console_returns_to_sign_in_and_says_why(
     demo: Demo, open_page: Any
 ) -> None:
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     token = p.evaluate("() => sessionStorage.getItem('rtcc-token')")
     # Signed out from another place (or ended by an administrator, or idle too long).
     resp = httpx.post(
@@ -357,10 +353,8 @@ def test_plates_are_searched_with_a_purpose_tracked_on_the_map_and_entered_on_th
     assert demo.api(
         "operator", "GET", "/api/v1/plates/search", params={"plate": plate}, headers=stated
     ).json()
-    page = open_page()
+    page = _console(demo, open_page)
     p = page.page
-    sign_in(page, demo, "operator")
-    _ready(page)
     p.click("button.tab[data-tab=plates]")
     p.fill("input[name=plate]", plate[:3] + "*")
     p.fill("input[name=purpose]", "stolen vehicle investigation")
