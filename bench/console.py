@@ -194,7 +194,7 @@ def measure_phase(
     page: Any, base: str, key: str, units: Units, args: argparse.Namespace, samples_js: str
 ) -> dict[str, Any]:
     page.evaluate(
-        f"() => {{ {samples_js}.length = 0; window.__rtcc.arrival.samples.length = 0; window.__rtcc.latency.drawMs.length = 0; }}"
+        f"() => {{ {samples_js}.length = 0; window.__rtcc.arrival.samples.length = 0; window.__rtcc.drawTimes.samples.length = 0; }}"
     )
     t, out = in_thread(lambda: send(base, key, units, args.rate, args.seconds))
     t.join()
@@ -202,9 +202,9 @@ def measure_phase(
     time.sleep(1.0)  # let the last events reach the screen
     latencies = page.evaluate(f"() => {samples_js}.slice()")
     arrivals = page.evaluate("() => window.__rtcc.arrival.samples.slice()")
-    draws = page.evaluate("() => window.__rtcc.latency.drawMs.slice()")
+    draws = page.evaluate("() => window.__rtcc.drawTimes.samples.slice()")
     # Both phases pan over streets drawn afresh, so neither profits from tiles the other left behind.
-    page.evaluate("() => window.__rtcc.basemap().redraw()")
+    page.evaluate("() => { window.__rtcc.basemap().redraw(); }")
     time.sleep(1.0)
     page.evaluate(PAN_RECORDER)
     sender, _ = in_thread(lambda: send(base, key, units, args.rate, args.pan_seconds + 1))
@@ -212,7 +212,7 @@ def measure_phase(
     frames = page.evaluate("() => { window.__bench.on = false; return window.__bench.frames; }")
     sender.join()
     page.evaluate(
-        "(z) => window.__rtcc.map.setView(window.__rtcc.map.getCenter(), z, {animate: false})", ZOOM
+        "(z) => { window.__rtcc.map.setView(window.__rtcc.map.getCenter(), z, {animate: false}); }", ZOOM
     )
     return {
         "accepted": accepted,
@@ -277,7 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 page.wait_for_selector(".street-tiles canvas", timeout=60_000)
                 to_city = time.monotonic() - t0
                 page.evaluate(
-                    "(z) => window.__rtcc.map.setView(window.__rtcc.map.getCenter(), z, {animate: false})",
+                    "(z) => { window.__rtcc.map.setView(window.__rtcc.map.getCenter(), z, {animate: false}); }",
                     ZOOM,
                 )
                 on_map = page.evaluate(

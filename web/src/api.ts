@@ -65,3 +65,23 @@ export async function request<T>(method: string, path: string, body?: unknown, h
 
 export const get = <T>(path: string, headers?: Record<string, string>) => request<T>("GET", path, undefined, headers);
 export const post = <T>(path: string, body?: unknown) => request<T>("POST", path, body ?? {});
+
+/** One camera's picture through the server; the error says why there is none (no address on record,
+ * camera not answering). */
+export async function snapshot(cameraId: string): Promise<Blob> {
+  const t = token();
+  const r = await fetch(`/api/v1/cameras/${encodeURIComponent(cameraId)}/snapshot`, {
+    headers: t ? { Authorization: `Bearer ${t}` } : {},
+    cache: "no-store",
+  });
+  if (!r.ok) {
+    let parsed: unknown = null;
+    try {
+      parsed = await r.json();
+    } catch {
+      parsed = null;
+    }
+    throw new ApiError(r.status, detailOf(parsed, r.status));
+  }
+  return r.blob();
+}

@@ -8,7 +8,7 @@ import { post, setToken, whenSessionEnds } from "./api";
 import { arrival, type LinkState } from "./live";
 import { signIn } from "./login";
 import { addBasemap } from "./map/basemap";
-import { type Feature, latency, type PointLayer } from "./map/points";
+import { drawTimes, type Feature, latency, type PointLayer } from "./map/points";
 import { AlertQueue } from "./panels/alerts";
 import { IncidentWorkspace } from "./panels/incident";
 import { PlatesPanel } from "./panels/plates";
@@ -235,6 +235,7 @@ function start(root: HTMLElement, me: User): void {
       workspace,
       plates,
       latency,
+      drawTimes,
       arrival,
       basemap: () => basemap,
       drawn(layer: string, id: string): { x: number; y: number } | null {

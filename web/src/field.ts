@@ -2,7 +2,7 @@
 // (opening one sends the read receipt), pictures from cameras near the call, and new calls nearby.
 
 import "./style.css";
-import { get, post, setToken, whenSessionEnds } from "./api";
+import { get, post, setToken, snapshot, whenSessionEnds } from "./api";
 import { LiveStream } from "./live";
 import { signIn } from "./login";
 import { briefView } from "./panels/brief";
@@ -160,11 +160,8 @@ function cameraCard(c: FieldView["cameras"][number]): HTMLElement {
     body.append(h("div", { class: "tile-msg" }, "No picture address on record."));
     return card;
   }
-  fetch(`/api/v1/cameras/${encodeURIComponent(c.camera_id)}/snapshot`, { headers: { Authorization: `Bearer ${sessionStorage.getItem("rtcc-token") ?? ""}` } })
-    .then(async (r) => {
-      if (!r.ok) throw new Error((await r.json().catch(() => ({}))).detail ?? `the server answered ${r.status}`);
-      body.replaceChildren(h("img", { alt: `Picture from ${c.name}`, src: URL.createObjectURL(await r.blob()) }));
-    })
+  snapshot(c.camera_id)
+    .then((blob) => body.replaceChildren(h("img", { alt: `Picture from ${c.name}`, src: URL.createObjectURL(blob) })))
     .catch((err: Error) => body.replaceChildren(h("div", { class: "tile-msg" }, `No picture: ${err.message}`)));
   return card;
 }

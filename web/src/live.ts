@@ -2,19 +2,14 @@
 // event it saw, so a dropped connection loses nothing.
 
 import { token } from "./api";
+import { Samples } from "./samples";
 import type { RtccEvent } from "./types";
 
 type Handler = (e: RtccEvent) => void;
 
 /** From an event's time to its arrival in this browser (ms): the server's and the network's share of the
  * event-to-screen latency that the map layers measure. */
-export const arrival = {
-  samples: [] as number[],
-  add(ms: number): void {
-    this.samples.push(ms);
-    if (this.samples.length > 50_000) this.samples.splice(0, 25_000);
-  },
-};
+export const arrival = new Samples();
 
 export type LinkState = "connecting" | "live" | "reconnecting" | "signed-out";
 

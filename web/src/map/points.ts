@@ -3,6 +3,7 @@
 // up. At low zoom, points that fall in the same screen cell are drawn as one cluster with a count.
 
 import L from "leaflet";
+import { Samples } from "../samples";
 
 export type Shape = "circle" | "square" | "diamond" | "triangle" | "arrow" | "cross";
 
@@ -30,15 +31,9 @@ const CELL_PX = 56;
 const EARTH_M = 40_075_016.686;
 
 /** Event-to-screen latencies (ms) of the most recent updates, for the status bar and the benchmark. */
-export const latency = {
-  samples: [] as number[],
-  /** How long each redraw of a layer took (ms). */
-  drawMs: [] as number[],
-  add(ms: number): void {
-    this.samples.push(ms);
-    if (this.samples.length > 50_000) this.samples.splice(0, 25_000);
-  },
-};
+export const latency = new Samples();
+/** How long each redraw of a layer took (ms). */
+export const drawTimes = new Samples(20_000);
 
 function project(lat: number, lon: number, scale: number): [number, number] {
   const s = Math.sin((lat * Math.PI) / 180);
@@ -146,8 +141,7 @@ export class PointLayer extends L.Layer {
   private draw(): void {
     const began = performance.now();
     this.paint();
-    latency.drawMs.push(performance.now() - began);
-    if (latency.drawMs.length > 20_000) latency.drawMs.splice(0, 10_000);
+    drawTimes.add(performance.now() - began);
   }
 
   private paint(): void {

@@ -2,31 +2,13 @@
 // from the map (or with "To wall" in a list). A down camera shows as down with its reason, never as a
 // black tile. Pictures come through the server, which keeps the cameras' addresses and credentials.
 
-import { ApiError, token } from "../api";
+import { ApiError, snapshot } from "../api";
 import type { LivePicture } from "../picture";
 import type { Camera } from "../types";
 import { h, toast, words } from "../ui";
 
 const STORE = "rtcc-wall";
 const REFRESH_MS = 2000;
-
-/** Fetch one picture; the error says why there is none (no address on record, camera not answering). */
-async function snapshot(cameraId: string): Promise<Blob> {
-  const r = await fetch(`/api/v1/cameras/${encodeURIComponent(cameraId)}/snapshot`, {
-    headers: { Authorization: `Bearer ${token() ?? ""}` },
-    cache: "no-store",
-  });
-  if (!r.ok) {
-    let detail = `the server answered ${r.status}`;
-    try {
-      detail = (await r.json()).detail ?? detail;
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(r.status, detail);
-  }
-  return r.blob();
-}
 
 /** One camera's picture in a box, refreshed while shown; shows why when there is no picture. */
 class CameraTile {
