@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 ## web: build the console (TypeScript + Vite + Leaflet) into the Python package; needs Node 20.19+ and npm
 WEB_DIST := src/rtcc/web/dist/index.html
-WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/field.html web/vite.config.ts web/tsconfig.json
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) $(wildcard web/*.html) web/vite.config.ts web/tsconfig.json
 
 web: $(WEB_DIST)
 

@@ -23,20 +23,29 @@ from starlette.middleware.gzip import GZipMiddleware
 from rtcc import __version__
 from rtcc.api.audit import AuditMiddleware
 from rtcc.api.context import AppContext
+from rtcc.api.parts import camera_health as camera_health_part
+from rtcc.api.parts import community as community_part
+from rtcc.api.parts import drones as drones_part
+from rtcc.api.parts import sso as sso_part
+from rtcc.api.parts import video as video_part
 from rtcc.api.routes import (
     alerts,
     audit,
     auth,
     basemap,
     calls,
+    camera_health,
     cameras,
+    community,
     disclosures,
+    drones,
     events,
     feeds,
     field,
     health,
     ingest,
     live,
+    oidc,
     plates,
     positions,
     records,
@@ -45,6 +54,7 @@ from rtcc.api.routes import (
     sharing,
     transparency,
     users,
+    video,
     ws,
 )
 from rtcc.bus.memory import InProcessBus
@@ -117,6 +127,11 @@ def build_context(settings: Settings) -> AppContext:
         alert_checks=AlertChecks(db),
         plate_reads=PlateReads(db),
         positions=Positions(db),
+        video=video_part.build(settings, db),
+        camera_health=camera_health_part.build(settings, db),
+        community=community_part.build(settings, db),
+        drones=drones_part.build(settings, db),
+        sso=sso_part.build(settings, db),
         road_loader=load_road_graph,
     )
     ctx.emit = EngineEmitter(ctx).emit
@@ -225,6 +240,8 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
         ).run(),
         ctx.retention.run_forever(timedelta(minutes=ctx.settings.retention_every_minutes)),
     ]
+    for part in (video_part, camera_health_part, community_part, drones_part, sso_part):
+        jobs.extend(part.background(ctx))
     if ctx.settings.mqtt_url:
         mqtt = MqttIngest(
             ctx.ingest,
@@ -294,12 +311,17 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     for router in (
         health.router,
         auth.router,
+        oidc.router,
         ingest.router,
         events.router,
         live.router,
         alerts.router,
         positions.router,
         cameras.router,
+        camera_health.router,
+        video.router,
+        community.router,
+        drones.router,
         basemap.router,
         calls.router,
         plates.router,

@@ -6,6 +6,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rtcc.domain.roles import Permission, Role, can
+from tests.api import (
+    routes_audit_screen,
+    routes_camera_health,
+    routes_community,
+    routes_drones,
+    routes_sso,
+    routes_video,
+)
 from tests.conftest import login
 
 P = Permission
@@ -94,6 +102,19 @@ ROUTES: dict[tuple[str, str], Need] = {
     ("GET", "/api/v1/map/config"): (P.LIVE_READ, P.FIELD),
     ("GET", "/api/v1/cameras/{camera_id}/snapshot"): (P.LIVE_READ, P.FIELD),
 }
+# Each capability lists its own routes beside its tests.
+_AREAS = (
+    routes_audit_screen,
+    routes_camera_health,
+    routes_community,
+    routes_drones,
+    routes_sso,
+    routes_video,
+)
+PLACEHOLDERS: dict[str, str] = {}
+for _area in _AREAS:
+    ROUTES.update(_area.ROUTES)
+    PLACEHOLDERS.update(_area.PLACEHOLDERS)
 
 
 def spec_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -120,6 +141,8 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
         .replace("{position_id}", "no-such-position")
         .replace("{camera_id}", "no-such-camera")
     )
+    for name, value in PLACEHOLDERS.items():
+        concrete = concrete.replace(name, value)
     return client.request(
         method, concrete, headers=headers, json={} if method == "POST" else None
     ).status_code

@@ -10,6 +10,11 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from rtcc.api.parts.camera_health import CameraHealthPart
+from rtcc.api.parts.community import CommunityPart
+from rtcc.api.parts.drones import DronesPart
+from rtcc.api.parts.sso import SsoPart
+from rtcc.api.parts.video import VideoPart
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
 from rtcc.engines.routing import RoadGraph
@@ -79,6 +84,11 @@ class AppContext:
     alert_checks: AlertChecks
     plate_reads: PlateReads
     positions: Positions
+    video: VideoPart
+    camera_health: CameraHealthPart
+    community: CommunityPart
+    drones: DronesPart
+    sso: SsoPart
     metrics: Metrics = field(default_factory=Metrics)
     mqtt: MqttIngest | None = None
     # Engines' and routes' own events go through the ingest pipeline under the agency (set by the wiring).

@@ -103,6 +103,7 @@ class Camera(Entity):
     range_m: float | None = None
     ptz: bool = False
     mount_height_m: float | None = None
+    stream_url: str | None = Field(None, description="Live video address (RTSP, HLS or MJPEG).")
     snapshot_url: str | None = None
     owner: str | None = None
     sharing: str | None = Field(None, description="registered, footage_on_request or live.")
@@ -110,7 +111,7 @@ class Camera(Entity):
     status_reason: str | None = None
     status_changed_at: datetime | None = None
 
-    @field_serializer("snapshot_url")
+    @field_serializer("snapshot_url", "stream_url")
     def _without_credentials(self, url: str | None) -> str | None:
         """An address is shown without any user name or password in it; the server alone uses those."""
         return without_credentials(url) if url else url

@@ -34,6 +34,9 @@ class Permission(StrEnum):
     FIELD = "field:use"  # the officer's field view: sign on to a unit, receive and read bulletins
     HOTLISTS_MANAGE = "hotlists:manage"  # enter and remove hotlist entries, schedule hotlist files
     RECORDS_MANAGE = "records:manage"  # import persons, history, links; re-validate intelligence records
+    FOOTAGE_EXPORT = "footage:export"  # export video clips as evidence, request footage from camera owners
+    CAMERAS_MANAGE = "cameras:manage"  # camera credentials, maintenance, community camera approvals
+    DRONES_DISPATCH = "drones:dispatch"  # send a drone to an incident
 
 
 P = Permission
@@ -52,6 +55,8 @@ _DESK = frozenset(
         P.CALLS_MANAGE,
         P.BULLETINS_SEND,
         P.HOTLISTS_MANAGE,
+        P.FOOTAGE_EXPORT,
+        P.DRONES_DISPATCH,
     }
 )
 
@@ -66,9 +71,10 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REPORTS_READ,
             P.SHARING_MANAGE,
             P.SHARING_READ,
+            P.CAMERAS_MANAGE,
         }
     ),
-    Role.SUPERVISOR: _DESK | {P.DISCLOSURES, P.SHARING_READ, P.RECORDS_MANAGE},
+    Role.SUPERVISOR: _DESK | {P.DISCLOSURES, P.SHARING_READ, P.RECORDS_MANAGE, P.CAMERAS_MANAGE},
     Role.OPERATOR: _DESK,
     Role.OFFICER: frozenset({P.LIVE_READ, P.GUNSHOT_READ, P.ALERTS_RESOLVE, P.BRIEF_READ, P.FIELD}),
     Role.ANALYST: frozenset(
@@ -80,6 +86,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REPORTS_READ,
             P.BRIEF_READ,
             P.RECORDS_MANAGE,
+            P.FOOTAGE_EXPORT,
         }
     ),
     Role.AUDITOR: frozenset({P.AUDIT_READ, P.FEEDS_READ, P.REPORTS_READ, P.SHARING_READ}),

@@ -622,3 +622,8 @@ alert_checks = Table(
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_alert_checks_alert", "alert_id"),
 )
+
+
+# Capabilities that keep their own tables define them on this metadata in their own modules; importing them
+# here makes the schema whole for migrations and their check.
+from rtcc.storage import camera_health, community, flights, footage, identities  # noqa: E402, F401

@@ -1,0 +1,26 @@
+"""Camera health: probes, heartbeats, uptime, maintenance; stored camera credentials; ONVIF."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rtcc.config import Settings
+from rtcc.storage.db import Database
+
+if TYPE_CHECKING:
+    from rtcc.api.context import AppContext
+
+
+@dataclass
+class CameraHealthPart:
+    pass
+
+
+def build(settings: Settings, db: Database) -> CameraHealthPart:
+    return CameraHealthPart()
+
+
+def background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
+    return []

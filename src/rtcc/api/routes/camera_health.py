@@ -1,0 +1,7 @@
+"""Camera health, maintenance and credentials routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["camera-health"])

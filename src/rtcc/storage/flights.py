@@ -1,0 +1,5 @@
+"""Drone docks, dispatches and flight logs."""
+
+from __future__ import annotations
+
+from rtcc.storage.tables import metadata  # noqa: F401  (tables of this module are defined on it)

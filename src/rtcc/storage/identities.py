@@ -1,0 +1,5 @@
+"""Links between single sign-on identities and accounts."""
+
+from __future__ import annotations
+
+from rtcc.storage.tables import metadata  # noqa: F401  (tables of this module are defined on it)

@@ -1,0 +1,1 @@
+"""Live video: pulling camera streams, repackaging them for browsers, and cutting clips."""
