@@ -154,6 +154,53 @@ class Settings(BaseSettings):
     map_tile_attribution: str = Field(
         "", description="The credit line the tile provider requires, shown on the consoles' map."
     )
+    data_dir: str = Field(
+        "",
+        description="Where the server keeps files: live video segments, recordings, exported clips, uploaded "
+        "footage and the mail outbox. Empty: a folder named rtcc-data beside the SQLite database, or in the "
+        "working directory.",
+    )
+    ffmpeg_path: str = Field("ffmpeg", description="The ffmpeg program the video gateway runs.")
+    video_idle_s: float = Field(
+        30.0, gt=0, description="A live stream nobody has watched for this many seconds is stopped."
+    )
+    camera_probe_every_s: float = Field(
+        60.0, gt=0, description="How often the health monitor probes each camera's snapshot or stream."
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The server's address as the public sees it, used in links sent by email.",
+    )
+    mail_from: str = Field(
+        "rtcc@localhost", description="Sender address of the mail the server sends (community program)."
+    )
+    smtp_url: str = Field(
+        "",
+        description="Mail server (smtp://host:port). Empty: mail is written to the outbox folder under the "
+        "data folder, where the demo shows it.",
+    )
+    drone_speed_mps: float = Field(
+        15.0, gt=0, description="Cruise speed used for a drone's time-to-scene estimate (m/s)."
+    )
+    drone_launch_s: float = Field(
+        20.0, ge=0, description="Time from a dispatch to a drone leaving its dock (seconds)."
+    )
+    oidc_issuer: str = Field(
+        "",
+        description="OpenID Connect issuer for single sign-on (e.g. https://login.example.gov/realms/pd). "
+        "Empty: single sign-on is off.",
+    )
+    oidc_client_id: str = Field("", description="This server's client id at the OpenID Connect issuer.")
+    oidc_client_secret: str = Field(
+        "", description="This server's client secret at the OpenID Connect issuer."
+    )
+    oidc_username_claim: str = Field(
+        "preferred_username",
+        description="The ID-token claim that names the account a single sign-on user signs in to.",
+    )
+    oidc_label: str = Field(
+        "Agency single sign-on", description="The sign-in button's label for single sign-on."
+    )
     sim_seed: int = Field(7, description="Seed of the city simulator started by `rtcc demo`.")
     sim_speed: float = Field(1.0, gt=0, description="Simulated seconds per real second in `rtcc demo`.")
     sim_scale: float = Field(
