@@ -9,7 +9,7 @@ import uvicorn
 
 from rtcc import demo
 from rtcc.app import create_app
-from rtcc.cli import accounts, calls, cameras, feeds, gunshot, retention, sensor, simulate
+from rtcc.cli import accounts, calls, cameras, feeds, footage, gunshot, retention, sensor, simulate
 from rtcc.cli.common import load_settings
 from rtcc.logs import configure_logging
 
@@ -38,6 +38,7 @@ cli.add_typer(cameras.cameras_app, name="cameras")
 cli.add_typer(calls.eido_app, name="eido")
 cli.add_typer(sensor.sensor_app, name="sensor")
 cli.add_typer(retention.retention_app, name="retention")
+cli.add_typer(footage.footage_app, name="footage")
 
 
 @cli.command()
