@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -138,6 +139,10 @@ def build_context(settings: Settings) -> AppContext:
     return ctx
 
 
+# Roads no call comes from: a caller beside a motorway is on the street next to it.
+NOT_ADDRESSABLE = ("motorway", "motorway_link", "trunk_link")
+
+
 def load_road_graph() -> RoadGraph:
     """The shipped city's streets as a graph for driving-time ranking."""
     net = load_network()
@@ -152,6 +157,7 @@ def load_road_graph() -> RoadGraph:
         shape_start=net.shape_start,
         shape_lat=net.shape_lat,
         shape_lon=net.shape_lon,
+        edge_addressable=~np.isin(net.edge_class, sorted(net.class_ranks(NOT_ADDRESSABLE))),
     )
 
 

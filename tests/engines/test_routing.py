@@ -450,3 +450,65 @@ def test_bad_arrays_are_refused() -> None:
             np.array([100.0]),
             np.array([10.0]),
         )
+
+
+def beside_a_motorway(addressable: bool) -> RoadGraph:
+    """A motorway along y=0 from x=-2000 to 2000, joined by a ramp at its west end to a street along y=60
+    from x=-500 to 500. A caller at (0, 20) is nearer the motorway than the street."""
+    nodes = [(-2000, 0), (2000, 0), (-500, 60), (500, 60)]
+    edges = [(0, 1, False), (2, 3, False), (0, 2, False)]
+    flags = np.array([False, True, False]) if addressable else None
+    return made_up(nodes, edges, edge_addressable=flags)
+
+
+def test_a_caller_beside_a_motorway_is_reached_by_the_street_not_the_carriageway() -> None:
+    units = [UnitPosition("street", *at(-300, 62)), UnitPosition("motorway", *at(-1000, -3))]
+    caller = at(0, 20)
+    by_street = {r.unit_id: r for r in beside_a_motorway(addressable=True).rank_units(*caller, units)}
+    by_carriageway = {r.unit_id: r for r in beside_a_motorway(addressable=False).rank_units(*caller, units)}
+    # The car on the street drives 300 m and its crew walks 40 m to the caller.
+    assert by_street["street"].eta_s == pytest.approx(300 / SPEED + (2 + 40) / OFF_ROAD_MPS, abs=1.0)
+    # Route lengths count the stretches off the road too.
+    assert by_street["street"].route_m == pytest.approx(2 + 300 + 40, abs=1)
+    # Snapped to the carriageway, the same car would be sent round by the ramp and the motorway.
+    assert by_carriageway["street"].route_m > 3000
+    # A unit on the motorway is still on the motorway: it takes the ramp and comes along the street.
+    assert by_street["motorway"].route_m == pytest.approx(
+        3 + 1000 + math.dist((-2000, 0), (-500, 60)) + 500 + 40, abs=1
+    )
+    route = beside_a_motorway(addressable=True).route(*at(-300, 62), *caller)
+    assert route is not None and route.route_m == pytest.approx(2 + 300 + 40, abs=1)
+
+
+def test_a_graph_with_no_addressable_edge_is_refused() -> None:
+    with pytest.raises(ValueError, match="addressable"):
+        RoadGraph.from_arrays(
+            np.array([0.0, 0.001]),
+            np.array([0.0, 0.001]),
+            np.array([0]),
+            np.array([1]),
+            np.array([False]),
+            np.array([100.0]),
+            np.array([10.0]),
+            edge_addressable=np.array([False]),
+        )
+
+
+def test_in_columbus_no_call_lands_on_a_motorway(net: StreetNetwork) -> None:
+    """The server's graph (rtcc.app.load_road_graph): places 15 m beside motorway carriageways snap to
+    the nearest street a call can come from, while a unit there stays on the motorway."""
+    from rtcc.app import NOT_ADDRESSABLE, load_road_graph
+
+    graph = load_road_graph()
+    barred = net.class_ranks(NOT_ADDRESSABLE)
+    motorways = np.flatnonzero(np.isin(net.edge_class, sorted(net.class_ranks({"motorway"}))))
+    rng = random.Random(3)
+    lats, lons = [], []
+    for edge in rng.sample(motorways.tolist(), 50):
+        lat, lon, _, _ = net.point_on_edge(edge, 0.5)
+        lats.append(lat + 15 / M_PER_DEG)
+        lons.append(lon)
+    place = graph._snap(np.array(lats), np.array(lons), place=True)
+    assert not set(net.edge_class[place.edge].tolist()) & barred
+    unit = graph._snap(np.array(lats), np.array(lons))
+    assert np.mean(np.isin(net.edge_class[unit.edge], sorted(barred))) > 0.5

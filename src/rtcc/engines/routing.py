@@ -6,7 +6,9 @@ built once in :meth:`RoadGraph.from_arrays`: a local metric frame, a k-d tree ov
 for snapping, and the reverse graph of travel times in CSR form (one copy at the speed limits, one for
 lights and sirens).
 
-A position is snapped to the nearest point on the nearest edge. From there a unit drives the rest of its
+A position is snapped to the nearest point on the nearest edge. A unit may be on any road; the place it is
+sent to (an incident, a route's destination) is snapped only to roads where a place can be: a caller beside
+a motorway is on the street next to it, not on the carriageway (``edge_addressable``). From there a unit drives the rest of its
 edge to one of the edge's junctions (only the forward end on a one-way edge); the incident is reached the
 same way from the junction(s) of its own edge. The stretch between a position and its road is covered at a
 walking-and-parking pace (``OFF_ROAD_MPS``), so a unit 300 m from any road is not taken to be on one.
@@ -181,6 +183,9 @@ class _Tables:
     piece_seg: IntArray  # the segment each k-d tree point (piece midpoint) belongs to
     piece_half_m: float
     tree: cKDTree
+    # The same over the pieces of addressable edges only (the places units are sent to).
+    place_piece_seg: IntArray
+    place_tree: cKDTree
     graphs: tuple[_Reversed, _Reversed]  # at the limit, urgent
 
 
@@ -213,6 +218,7 @@ class RoadGraph:
         shape_lat: npt.NDArray[np.floating[Any]] | None = None,
         shape_lon: npt.NDArray[np.floating[Any]] | None = None,
         *,
+        edge_addressable: npt.NDArray[np.bool_] | None = None,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
     ) -> RoadGraph:
         """A graph from junction coordinates and edges.
@@ -220,7 +226,8 @@ class RoadGraph:
         Edges run from ``edge_from`` to ``edge_to`` and are driven both ways unless ``edge_oneway`` is set.
         ``edge_speed_mps`` is the speed limit. The optional shapes give each edge's full polyline, ends
         included, as ``shape_lat[shape_start[e]:shape_start[e + 1]]`` (and the same for longitude); without
-        them an edge is the straight line between its junctions.
+        them an edge is the straight line between its junctions. ``edge_addressable`` marks the edges a
+        destination may snap to (all by default); motorways and their ramps are the usual exceptions.
         """
         lat = np.asarray(node_lat, dtype=np.float64)
         lon = np.asarray(node_lon, dtype=np.float64)
@@ -244,6 +251,11 @@ class RoadGraph:
             raise ValueError("edge speeds must be finite and positive")
         if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon))):
             raise ValueError("junction coordinates must be finite")
+        addressable = np.ones(m, dtype=bool) if edge_addressable is None else np.asarray(edge_addressable)
+        if addressable.dtype != np.bool_ or len(addressable) != m:
+            raise ValueError("edge_addressable must hold one true or false per edge")
+        if not addressable.any():
+            raise ValueError("at least one edge must be addressable")
 
         if shape_start is None or shape_lat is None or shape_lon is None:
             if not (shape_start is None and shape_lat is None and shape_lon is None):
@@ -288,6 +300,11 @@ class RoadGraph:
         )
         tree = cKDTree(mid)
         piece_half_m = float(np.max(seg_len / n_pieces)) / 2.0
+        if addressable.all():
+            place_piece_seg, place_tree = piece_seg, tree
+        else:
+            keep = addressable[seg_edge[piece_seg]]
+            place_piece_seg, place_tree = piece_seg[keep], cKDTree(mid[keep])
 
         # Travel times at the limit and with lights and sirens.
         seconds = length / speed
@@ -321,6 +338,8 @@ class RoadGraph:
             piece_seg=piece_seg,
             piece_half_m=piece_half_m,
             tree=tree,
+            place_piece_seg=place_piece_seg,
+            place_tree=place_tree,
             graphs=(normal, urgent),
         )
         for value in (*(getattr(tables, name) for name in tables.__slots__), normal, urgent):
@@ -349,7 +368,7 @@ class RoadGraph:
         """
         if limit <= 0 or not units or not (math.isfinite(lat) and math.isfinite(lon)):
             return []
-        inc = self._snap(np.array([lat]), np.array([lon]))
+        inc = self._snap(np.array([lat]), np.array([lon]), place=True)
         if not inc.off_m[0] <= self.max_snap_m:
             return []
         ulat = np.fromiter((u.lat for u in units), dtype=np.float64, count=len(units))
@@ -403,10 +422,10 @@ class RoadGraph:
         """
         if not all(math.isfinite(v) for v in (from_lat, from_lon, to_lat, to_lon)):
             return None
-        snaps = self._snap(np.array([from_lat, to_lat]), np.array([from_lon, to_lon]))
-        if not np.all(snaps.off_m <= self.max_snap_m):
+        start = self._snap(np.array([from_lat]), np.array([from_lon]))
+        inc = self._snap(np.array([to_lat]), np.array([to_lon]), place=True)
+        if not (start.off_m[0] <= self.max_snap_m and inc.off_m[0] <= self.max_snap_m):
             return None
-        start, inc = snaps.take(slice(0, 1)), snaps.take(slice(1, 2))
         # Most trips take less than this; a search bounded to it is exact for a trip that arrives within it.
         straight_m = math.hypot(float(start.x[0] - inc.x[0]), float(start.y[0] - inc.y[0]))
         horizon = ROUTE_HORIZON_BASE_S + straight_m / ROUTE_HORIZON_MPS
@@ -424,8 +443,9 @@ class RoadGraph:
 
     # Internals ----------------------------------------------------------------------------------------
 
-    def _snap(self, lat: FloatArray, lon: FloatArray) -> _Snap:
-        """The nearest point on the nearest edge for each position.
+    def _snap(self, lat: FloatArray, lon: FloatArray, *, place: bool = False) -> _Snap:
+        """The nearest point on the nearest edge for each position (of the addressable edges, for a
+        ``place`` units are sent to).
 
         The k-d tree gives the nearest piece midpoints. The true nearest segment has a piece whose midpoint
         lies within (its distance + half a piece) of the position, so once the farthest candidate midpoint
@@ -435,13 +455,18 @@ class RoadGraph:
         """
         x = (lon - self._t.lon0) * self._t.m_per_deg_lon
         y = (lat - self._t.lat0) * M_PER_DEG
-        seg, t_best, d_best, unsure = self._nearest_of(x, y, _SNAP_CANDIDATES)
+        tree, piece_seg = (
+            (self._t.place_tree, self._t.place_piece_seg) if place else (self._t.tree, self._t.piece_seg)
+        )
+        seg, t_best, d_best, unsure = self._nearest_of(tree, piece_seg, x, y, _SNAP_CANDIDATES)
         if len(unsure):
-            seg2, t2, d2, unsure2 = self._nearest_of(x[unsure], y[unsure], 8 * _SNAP_CANDIDATES)
+            seg2, t2, d2, unsure2 = self._nearest_of(
+                tree, piece_seg, x[unsure], y[unsure], 8 * _SNAP_CANDIDATES
+            )
             seg[unsure], t_best[unsure], d_best[unsure] = seg2, t2, d2
             for i in unsure[unsure2].tolist():
-                found = self._t.tree.query_ball_point((x[i], y[i]), r=float(d_best[i]) + self._t.piece_half_m)
-                cand = np.unique(self._t.piece_seg[np.asarray(found, dtype=np.int64)])
+                found = tree.query_ball_point((x[i], y[i]), r=float(d_best[i]) + self._t.piece_half_m)
+                cand = np.unique(piece_seg[np.asarray(found, dtype=np.int64)])
                 ct, cd = self._project(x[i : i + 1], y[i : i + 1], cand)
                 j = int(np.argmin(cd))
                 seg[i], t_best[i], d_best[i] = cand[j], ct[j], cd[j]
@@ -452,19 +477,19 @@ class RoadGraph:
         return _Snap(edge, seg, fraction, t_best, d_best, x, y)
 
     def _nearest_of(
-        self, x: FloatArray, y: FloatArray, k: int
+        self, tree: cKDTree, piece_seg: IntArray, x: FloatArray, y: FloatArray, k: int
     ) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
         """The nearest segment among those of the ``k`` nearest pieces: segment, position along it and
         distance to it per point, and the indices of the points for which a closer one may have been
         missed."""
-        k = min(k, len(self._t.piece_seg))
-        mid_d, piece = self._t.tree.query(np.column_stack([x, y]), k=list(range(1, k + 1)))
-        segs = self._t.piece_seg[piece]
+        k = min(k, len(piece_seg))
+        mid_d, piece = tree.query(np.column_stack([x, y]), k=list(range(1, k + 1)))
+        segs = piece_seg[piece]
         t, d = self._project(x[:, None], y[:, None], segs)
         best = np.argmin(d, axis=1)
         rows = np.arange(len(x))
         d_best = d[rows, best]
-        if k == len(self._t.piece_seg):
+        if k == len(piece_seg):
             unsure = np.zeros(0, dtype=np.int64)  # every piece was a candidate
         else:
             unsure = np.flatnonzero(mid_d[:, -1] <= d_best + self._t.piece_half_m).astype(np.int64)
