@@ -2,6 +2,15 @@
 
 from typing import Any
 
-ROUTES: dict[tuple[str, str], Any] = {}
+from rtcc.domain.roles import Permission as P
+
+ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", "/api/v1/camera-health"): P.LIVE_READ,
+    ("GET", "/api/v1/camera-health/{camera_id}"): P.LIVE_READ,
+    ("GET", "/api/v1/camera-maintenance"): P.LIVE_READ,
+    ("PUT", "/api/v1/camera-maintenance/{camera_id}"): P.CAMERAS_MANAGE,
+    ("PUT", "/api/v1/cameras/{camera_id}/credentials"): P.CAMERAS_MANAGE,
+    ("DELETE", "/api/v1/cameras/{camera_id}/credentials"): P.CAMERAS_MANAGE,
+}
 # Placeholders in these paths, and the value the sweep puts in them.
 PLACEHOLDERS: dict[str, str] = {}

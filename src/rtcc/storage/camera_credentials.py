@@ -94,7 +94,7 @@ class CameraCredentials:
         self.db = db
         self._box = SecretBox(secret_key, PURPOSE)
 
-    def set(self, camera_id: str, agency_id: str, credential: Credential, *, by: str) -> None:
+    def save(self, camera_id: str, agency_id: str, credential: Credential, *, by: str) -> None:
         row = {
             "camera_id": camera_id,
             "agency_id": agency_id,
