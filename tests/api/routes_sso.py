@@ -2,6 +2,16 @@
 
 from typing import Any
 
-ROUTES: dict[tuple[str, str], Any] = {}
+from rtcc.domain.roles import Permission
+
+ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", "/api/v1/auth/sso"): "public",
+    ("GET", "/api/v1/auth/sso/start"): "public",
+    ("GET", "/api/v1/auth/sso/callback"): "public",
+    ("POST", "/api/v1/auth/sso/code"): "public",
+    ("POST", "/api/v1/auth/sso/session"): "session",
+    ("GET", "/api/v1/users/{username}/sso"): Permission.USERS_MANAGE,
+    ("POST", "/api/v1/users/{username}/sso/unlink"): Permission.USERS_MANAGE,
+}
 # Placeholders in these paths, and the value the sweep puts in them.
 PLACEHOLDERS: dict[str, str] = {}

@@ -156,6 +156,34 @@ class Accounts:
             conn.execute(update(users).where(users.c.id == r.id).values(last_login_at=now_utc()))
         return SignIn(User.model_validate(r), "ok", r.unlocked_at)
 
+    def admit(self, user_id: str) -> SignIn:
+        """The checks of a sign-in that another party vouched for (single sign-on): the same refusals as
+        authenticate (locked, disabled, inactive) but no password. Does not count as a use of the account
+        until note_sign_in."""
+        with self.db.read() as conn:
+            r = conn.execute(select(users).where(users.c.id == user_id)).first()
+        if r is None:
+            return SignIn(None, "unknown_user", None)
+        if r.locked_at is not None:
+            return SignIn(None, "locked", r.unlocked_at)
+        if not r.active:
+            return SignIn(None, "disabled", r.unlocked_at)
+        if now_utc() - (r.last_login_at or r.created_at) > timedelta(days=INACTIVE_DAYS):
+            with self.db.write() as conn:
+                conn.execute(update(users).where(users.c.id == r.id).values(active=False))
+            return SignIn(None, "inactive", r.unlocked_at)
+        return SignIn(User.model_validate(r), "ok", r.unlocked_at)
+
+    def check_code(self, user_id: str, code: str) -> bool:
+        """The account's current one-time code, each good once (for a second step after single sign-on)."""
+        with self.db.read() as conn:
+            r = conn.execute(select(users).where(users.c.id == user_id)).first()
+        return r is not None and self._check_otp(r.id, r.totp_secret, r.totp_last_step, code)
+
+    def note_sign_in(self, user_id: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(last_login_at=now_utc()))
+
     # ---- second factor (TOTP, RFC 6238) ------------------------------------------------------------------
     def _box(self) -> SecretBox:
         if self.box is None:
