@@ -50,3 +50,43 @@ def test_wildcard_searches_match_exactly_the_plates_the_pattern_names(db: Databa
 def test_patterns_with_anything_but_letters_digits_and_wildcards_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="pattern"):
         like_pattern(bad)
+
+
+def test_searches_by_the_middle_of_a_plate_give_the_same_reads_however_they_are_found(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern like "*7X9*" is answered from the list of plates ever read when few plates match, and by
+    walking the reads when many do; both give the same reads, newest first, and only the agency's own."""
+    plates = [f"{a}7X9{b}" for a in "ABCDEF" for b in "0123"] + ["ZZZ1111", "Q7Y9000"]
+    mine = [
+        NewEvent(
+            f"m{i}",
+            "alpr.read",
+            world.source_ids["alpr"],
+            world.agency_id,
+            NOW - timedelta(minutes=i),
+            NOW,
+            Location(lat=39.96, lon=-82.99),
+            {"plate": p, "reader_id": "R1"},
+        )
+        for i, p in enumerate(plates)
+    ]
+    theirs = NewEvent(
+        "other-agency",
+        "alpr.read",
+        world.source_ids["alpr"],
+        "another-agency",
+        NOW,
+        NOW,
+        None,
+        {"plate": "K7X9K", "reader_id": "X1"},
+    )
+    SqlEventStore(db).append(world.source_ids["alpr"], [*mine, theirs], [])
+    store = PlateReads(db)
+    by_vocabulary = store.search([world.agency_id], pattern="*7X9*", limit=100)
+    monkeypatch.setattr("rtcc.storage.plate_reads.VOCAB_MAX_PLATES", 3)
+    by_walking = store.search([world.agency_id], pattern="*7X9*", limit=100)
+    expected = [e.id for e in mine if "7X9" in e.payload["plate"]]
+    assert [r.event_id for r in by_vocabulary] == expected
+    assert [r.event_id for r in by_walking] == expected
+    assert store.search([world.agency_id], pattern="*QQQ*") == []

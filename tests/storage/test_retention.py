@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from rtcc.app import create_app
@@ -22,6 +23,7 @@ from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.plate_reads import PlateReads
 from rtcc.storage.records import RecordsStore
 from rtcc.storage.retention import Retention
+from rtcc.storage.tables import plate_vocab
 from tests.conftest import World, login
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -197,3 +199,26 @@ def test_intelligence_records_go_at_their_review_date_unless_revalidated(
         e for e in AuditLog(db).entries(action="retention.purge") if e.resource == "intelligence_records"
     ]
     assert purge and purge[0].detail["purged"] == 1
+
+
+def test_a_plate_whose_reads_are_all_purged_is_forgotten_by_searches(
+    db: Database, settings: Settings, world: World
+) -> None:
+    """Searches by the middle of a plate go through the list of plates ever read; a plate must leave that
+    list with its last read, or the system would keep plates past their retention."""
+    store = SqlEventStore(db)
+    store.append(
+        world.source_ids["cad"],
+        [
+            event(world, "gone", "alpr.read", 45, {"reader_id": "R1", "plate": "QWE7X91"}),
+            event(world, "kept", "alpr.read", 5, {"reader_id": "R1", "plate": "RTY7X92"}),
+        ],
+        [],
+    )
+    before = PlateReads(db).search([world.agency_id], pattern="*7X9*")
+    assert sorted(r.plate for r in before) == ["QWE7X91", "RTY7X92"]
+    Retention(db, AuditLog(db), settings.retention_policies()).run(now=NOW)
+    with db.read() as conn:
+        vocabulary = set(conn.execute(select(plate_vocab.c.plate)).scalars())
+    assert "QWE7X91" not in vocabulary and "RTY7X92" in vocabulary
+    assert [r.plate for r in PlateReads(db).search([world.agency_id], pattern="*7X9*")] == ["RTY7X92"]

@@ -13,7 +13,7 @@ from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
 from rtcc.domain.ports import AppendResult, DeadLetter, NewEvent
 from rtcc.storage.db import Database
-from rtcc.storage.tables import dead_letters, events, feed_counters, outbox, plate_reads
+from rtcc.storage.tables import dead_letters, events, feed_counters, outbox, plate_reads, plate_vocab
 
 # An arbitrary constant naming the advisory lock that orders appends on PostgreSQL.
 APPEND_LOCK_KEY = 0x72746363
@@ -74,6 +74,11 @@ class SqlEventStore:
                     reads = _plate_read_rows(new, inserted)
                     if reads:
                         conn.execute(insert(plate_reads), reads)
+                        plates = sorted({r["plate"] for r in reads})
+                        conn.execute(
+                            self.db.insert(plate_vocab).on_conflict_do_nothing(index_elements=["plate"]),
+                            [{"plate": p} for p in plates],
+                        )
                 stored = {i for _, i in inserted}
                 result.duplicates = [e.id for e in new if e.id not in stored]
             if rejects:

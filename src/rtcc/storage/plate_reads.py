@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, select
 
 from rtcc.domain.geo import haversine_m
 from rtcc.storage.db import Database
-from rtcc.storage.tables import plate_reads
+from rtcc.storage.tables import plate_reads, plate_vocab
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,13 @@ def _literal_run(like: str) -> str:
     return like[: min(cut)] if cut else like
 
 
+# A pattern with no literal start or end ("*7X9*") is first matched against the plate vocabulary (every
+# plate read, once). When at most this many plates match, their reads are fetched by plate through the
+# index; a pattern that matches more is common enough that walking the reads newest first finds the page
+# of results soon.
+VOCAB_MAX_PLATES = 2000
+
+
 def _range(column: Any, start: str) -> list[ColumnElement[bool]]:
     upper = start[:-1] + chr(ord(start[-1]) + 1)
     return [column >= start, column < upper]
@@ -116,6 +123,13 @@ class PlateReads:
                 elif suffix:
                     where += _range(plate_reads.c.plate_rev, suffix)
                     ranged = True
+                else:
+                    plates = self._vocabulary_matches(like)
+                    if plates is not None:
+                        if not plates:
+                            return []
+                        where.append(plate_reads.c.plate.in_(plates))
+                        ranged = True
         # With a plate range, the time bounds are checked on the rows the range finds rather than offered
         # to the planner, which would otherwise walk a month of reads by time.
         occurred = (
@@ -148,6 +162,13 @@ class PlateReads:
                 if r.lat is not None and r.lon is not None and haversine_m(lat, lon, r.lat, r.lon) <= radius
             ]
         return found
+
+    def _vocabulary_matches(self, like: str) -> list[str] | None:
+        """The plates ever read that match the pattern, or None when there are too many to list."""
+        q = select(plate_vocab.c.plate).where(plate_vocab.c.plate.like(like)).limit(VOCAB_MAX_PLATES + 1)
+        with self.db.read() as conn:
+            plates = [str(p) for p in conn.execute(q).scalars()]
+        return plates if len(plates) <= VOCAB_MAX_PLATES else None
 
     def track(
         self,

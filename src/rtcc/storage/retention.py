@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Connection, and_, delete, func, select
+from sqlalchemy import Connection, and_, delete, exists, func, select
 
 from rtcc.domain.retention import RetentionPolicy
 from rtcc.storage.accounts import now_utc
@@ -22,6 +22,8 @@ from rtcc.storage.tables import (
     dead_letters,
     events,
     person_links,
+    plate_reads,
+    plate_vocab,
     retention_runs,
 )
 
@@ -81,7 +83,12 @@ class Retention:
                         conn.execute(select(func.count()).where(old, events.c.id.in_(held_ids))).scalar_one()
                     )
                     old = and_(old, events.c.id.not_in(held_ids))
-                return conn.execute(delete(events).where(old)).rowcount, held
+                purged = conn.execute(delete(events).where(old)).rowcount
+                if purged:  # a plate whose last read went leaves the search vocabulary with it
+                    conn.execute(
+                        delete(plate_vocab).where(~exists().where(plate_reads.c.plate == plate_vocab.c.plate))
+                    )
+                return purged, held
             if name == "events":
                 old = and_(events.c.type.not_in(PLATE_TYPES), events.c.occurred_at < cutoff)
                 return conn.execute(delete(events).where(old)).rowcount, 0

@@ -575,6 +575,15 @@ plate_reads = Table(
     Index("ix_plate_reads_reader", "reader_id", "occurred_at"),
 )
 
+# Every plate that has a read, once: a search for a plate with only its middle known ("*7X9*") reads this
+# short list instead of every read, then fetches the matching plates' reads through ix_plate_reads_plate.
+# A plate leaves it when its last read is purged (rtcc.storage.retention).
+plate_vocab = Table(
+    "plate_vocab",
+    metadata,
+    Column("plate", String(16), primary_key=True),
+)
+
 hotlist_entries = Table(
     "hotlist_entries",
     metadata,
