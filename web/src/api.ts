@@ -30,6 +30,11 @@ export function setToken(value: string | null): void {
 function detailOf(body: unknown, status: number): string {
   if (body && typeof body === "object" && "detail" in body) {
     const d = (body as { detail: unknown }).detail;
+    // The server's 422: {"detail", "errors": [{"field", "reason"}]}; name each field and why.
+    const errors = (body as { errors?: { field?: string; reason?: string }[] }).errors;
+    if (typeof d === "string" && Array.isArray(errors) && errors.length) {
+      return `${d}: ${errors.map((e) => `${(e.field ?? "").replace(/^(query|path)\./, "")}: ${e.reason ?? ""}`).join("; ")}`;
+    }
     if (typeof d === "string") return d;
     if (Array.isArray(d)) {
       // Pydantic's list of problems: "field: reason" for each.
@@ -84,4 +89,27 @@ export async function snapshot(cameraId: string): Promise<Blob> {
     throw new ApiError(r.status, detailOf(parsed, r.status));
   }
   return r.blob();
+}
+
+/** A file from the server (an export): its content, the name the server gives it, and how many rows it
+ * holds when the server says (X-Total-Count). */
+export async function download(path: string): Promise<{ blob: Blob; filename: string | null; count: number | null }> {
+  const t = token();
+  const r = await fetch(path, { headers: t ? { Authorization: `Bearer ${t}` } : {}, cache: "no-store" });
+  if (!r.ok) {
+    let parsed: unknown = null;
+    try {
+      parsed = await r.json();
+    } catch {
+      parsed = null;
+    }
+    if (r.status === 401 && t) {
+      setToken(null);
+      onSessionEnded(detailOf(parsed, r.status));
+    }
+    throw new ApiError(r.status, detailOf(parsed, r.status));
+  }
+  const disposition = r.headers.get("content-disposition") ?? "";
+  const count = r.headers.get("x-total-count");
+  return { blob: await r.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? null, count: count === null ? null : Number(count) };
 }

@@ -1,5 +1,6 @@
 // The operator console: the live map with its layers, the alert queue, open calls, the video wall and the
-// positions, with the incident workspace over them when a call is opened.
+// positions, with the incident workspace over them when a call is opened. Whoever may read the audit log
+// has it as a tab; an auditor, who sees no live data, gets the audit screen as the whole console.
 
 import "leaflet/dist/leaflet.css";
 import "./style.css";
@@ -10,16 +11,17 @@ import { signIn } from "./login";
 import { addBasemap } from "./map/basemap";
 import { drawTimes, type Feature, latency, type PointLayer } from "./map/points";
 import { AlertQueue } from "./panels/alerts";
+import { AuditScreen } from "./panels/audit";
 import { IncidentWorkspace } from "./panels/incident";
 import { PlatesPanel } from "./panels/plates";
 import { Positions } from "./panels/positions";
 import { showCamera, VideoWall } from "./panels/wall";
 import { LivePicture, PRIORITY_COLOURS } from "./picture";
-import type { Alert, Call, User } from "./types";
+import { type Alert, type Call, ROLES_WITH_AUDIT_READ, ROLES_WITH_LIVE_READ, type User } from "./types";
 import { $, ago, h, words } from "./ui";
 
 const TABS = ["alerts", "calls", "wall", "plates", "positions"] as const;
-type Tab = (typeof TABS)[number];
+type Tab = (typeof TABS)[number] | "audit";
 
 function percentile(values: number[], p: number): number | null {
   if (!values.length) return null;
@@ -39,7 +41,50 @@ async function main(): Promise<void> {
   start(root, user);
 }
 
+function signOutButton(): HTMLElement {
+  return h(
+    "button",
+    {
+      class: "secondary",
+      name: "sign-out",
+      onclick: async () => {
+        await post("/api/v1/auth/logout").catch(() => undefined);
+        setToken(null);
+        location.reload();
+      },
+    },
+    "Sign out",
+  );
+}
+
+/** The auditor's console: the audit screen alone. No map and no live stream: an auditor receives no live
+ * data (rtcc.domain.roles.WS_TOPICS), and the other panels need permissions an auditor does not hold. */
+function startAuditOnly(root: HTMLElement, me: User): void {
+  const topbar = h(
+    "header",
+    { class: "topbar" },
+    h("span", { class: "brand" }, "OpenRTCC"),
+    h("span", { class: "screen-name" }, "Audit"),
+    h("span", { class: "spacer" }),
+    h("span", { class: "me" }, `${me.username} · ${me.role}`),
+    signOutButton(),
+  );
+  const screenEl = h("main", { class: "audit-screen", id: "audit", "aria-label": "Audit log" });
+  root.replaceChildren(topbar, screenEl);
+  document.body.classList.add("signed-in");
+  document.body.dataset.screen = "audit";
+  const audit = new AuditScreen(screenEl);
+  Object.assign(window, { __rtcc: { audit } });
+  void audit.start().then(() => (document.body.dataset.ready = "true"));
+}
+
 function start(root: HTMLElement, me: User): void {
+  const mayAudit = ROLES_WITH_AUDIT_READ.includes(me.role);
+  if (mayAudit && !ROLES_WITH_LIVE_READ.includes(me.role)) {
+    startAuditOnly(root, me);
+    return;
+  }
+  const tabs: Tab[] = mayAudit ? [...TABS, "audit"] : [...TABS];
   const picture = new LivePicture();
   const link = h("span", { class: "link", "data-state": "connecting" }, "connecting");
   const counts = h("span", { class: "counts" });
@@ -55,34 +100,28 @@ function start(root: HTMLElement, me: User): void {
     myPosition,
     h("label", { class: "sound" }, soundBox, " sound"),
     h("span", { class: "me" }, `${me.username} · ${me.role}`),
-    h(
-      "button",
-      {
-        class: "secondary",
-        onclick: async () => {
-          await post("/api/v1/auth/logout").catch(() => undefined);
-          setToken(null);
-          location.reload();
-        },
-      },
-      "Sign out",
-    ),
+    signOutButton(),
   );
   const mapEl = h("div", { id: "map", "aria-label": "Live map" });
-  const panels = Object.fromEntries(TABS.map((t) => [t, h("div", { class: `panel panel-${t}`, id: `panel-${t}`, role: "tabpanel", hidden: true })])) as unknown as Record<Tab, HTMLElement>;
-  const tabButtons = TABS.map((t) => h("button", { class: "tab", role: "tab", "data-tab": t, onclick: () => show(t) }, words(t)));
+  const panels = Object.fromEntries(tabs.map((t) => [t, h("div", { class: `panel panel-${t}`, id: `panel-${t}`, role: "tabpanel", hidden: true })])) as unknown as Record<Tab, HTMLElement>;
+  const tabButtons = tabs.map((t) => h("button", { class: "tab", role: "tab", "data-tab": t, onclick: () => show(t) }, words(t)));
   const side = h("aside", { class: "side" }, h("nav", { class: "tabs", role: "tablist" }, ...tabButtons), ...Object.values(panels));
   const workspaceEl = h("section", { id: "workspace", class: "workspace", hidden: true, "aria-label": "Incident workspace" });
   const status = h("footer", { class: "statusbar" });
   root.replaceChildren(topbar, h("main", { class: "console" }, mapEl, side), workspaceEl, status);
   document.body.classList.add("signed-in");
 
+  let audit: AuditScreen | null = null;
   function show(tab: Tab): void {
-    for (const t of TABS) panels[t].hidden = t !== tab;
+    for (const t of tabs) panels[t].hidden = t !== tab;
     for (const b of tabButtons) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
     document.body.dataset.tab = tab;
     map.invalidateSize();
     if (tab === "alerts") panels.alerts.focus();
+    if (tab === "audit" && !audit) {
+      audit = new AuditScreen(panels.audit);
+      void audit.start();
+    }
   }
 
   // --- the map -----------------------------------------------------------------------------------------

@@ -214,3 +214,55 @@ export interface Bulletin {
   receipts: { unit_id: string; delivered_at: string | null; read_at?: string | null; read_by?: string | null }[];
   read_at?: string | null;
 }
+
+// Which roles hold which of the permissions the console's layout depends on. A mirror of
+// rtcc.domain.roles.PERMISSIONS (tests/api/test_audit_screen.py checks that the two agree).
+export const ROLES_WITH_AUDIT_READ: readonly string[] = ["auditor"];
+export const ROLES_WITH_LIVE_READ: readonly string[] = ["admin", "supervisor", "operator", "officer", "analyst"];
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  user_id: string | null;
+  username: string | null;
+  agency_id: string | null;
+  action: string;
+  resource: string;
+  detail: Record<string, unknown>;
+  purpose: string | null;
+  case_number: string | null;
+  outcome: string;
+  source_ip: string | null;
+  hash: string;
+  prev_hash: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  total: number;
+  offset: number;
+  limit: number;
+  upto: number;
+}
+
+export interface AuditPickerValues {
+  usernames: string[];
+  actions: string[];
+  outcomes: string[];
+  agencies: string[];
+}
+
+export interface ChainProblem {
+  kind: "deleted" | "link" | "altered";
+  first_seq: number;
+  last_seq: number;
+  message: string;
+}
+
+export interface ChainCheck {
+  checked: number;
+  intact: boolean;
+  problems: string[];
+  last_hash: string;
+  findings: ChainProblem[];
+}
