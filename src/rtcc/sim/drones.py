@@ -1,7 +1,10 @@
-"""Drones as first responders: launched from a dock to urgent calls nearby, then home to charge.
+"""Drones as first responders: launched from a dock to urgent calls nearby, or sent by the center, then
+home to charge.
 
 A flight is planned in full at launch (climb, straight cruise, orbit over the scene, return, landing),
 so telemetry is an evaluation of the plan at each ping: every 2 s in the air, every 60 s on the dock.
+The docks launch on their own to urgent calls within range (``launch_on_urgent_calls``); a dispatch from
+the center (:meth:`DroneFleet.dispatch`) sends the named drone wherever it is told.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ ORBIT_M = 60.0
 DRAIN_PER_S = 1.4 / 60  # battery percent per second in the air
 CHARGE_PER_S = 2.5 / 60
 MIN_LAUNCH_BATTERY = 50.0
+# What the center registers for these drones: a full battery lasts until DRAIN_PER_S empties it.
+MODEL = "simulated quadcopter"
+MAX_FLIGHT_S = round(100.0 / DRAIN_PER_S)
 
 
 @dataclass(slots=True)
 class Flight:
-    incident_id: str
+    incident_id: str | None
     lat: float
     lon: float
     launch_ns: int
@@ -53,6 +59,8 @@ class DroneState:
 class DroneFleet:
     def __init__(self, ctx: SimContext, dispatcher: Dispatcher) -> None:
         self.ctx = ctx
+        # When off, only the center's dispatches launch drones.
+        self.launch_on_urgent_calls = True
         self.rng = derive_rng(ctx.seed, "drones")
         self.states = [
             DroneState(d, self.rng.uniform(85.0, 100.0), ctx.start_ns) for d in ctx.registry.drones
@@ -75,6 +83,8 @@ class DroneFleet:
 
     def request(self, incident: Incident, t_ns: int) -> None:
         """An urgent incident: send the nearest docked, charged drone in range, if there is one."""
+        if not self.launch_on_urgent_calls:
+            return
         candidates = []
         for state in self.states:
             d = haversine_m(state.drone.dock_lat, state.drone.dock_lon, incident.lat, incident.lon)
@@ -83,16 +93,37 @@ class DroneFleet:
         if not candidates:
             return
         d, _, state = min(candidates)
-        launch = t_ns + round(self.rng.uniform(5, 20) * NS)
+        self._launch(
+            state, incident.id, incident.lat, incident.lon, t_ns + round(self.rng.uniform(5, 20) * NS)
+        )
+
+    def dispatch(
+        self, drone_id: str, lat: float, lon: float, incident_id: str | None, t_ns: int | None = None
+    ) -> bool:
+        """The center sends this drone to a point: it takes off a few seconds later (at simulated time
+        ``t_ns``, default now), flies straight there, orbits, and comes home. Refused (False) when the
+        drone is unknown or already flying; the center decides range and battery, the drone just goes."""
+        t_ns = self.ctx.scheduler.now_ns if t_ns is None else t_ns
+        state = next((s for s in self.states if s.drone.id == drone_id), None)
+        if state is None or state.flight is not None:
+            return False
+        self._battery(state, t_ns)
+        self._launch(state, incident_id, lat, lon, t_ns + round(self.rng.uniform(3, 10) * NS))
+        return True
+
+    def _launch(
+        self, state: DroneState, incident_id: str | None, lat: float, lon: float, launch: int
+    ) -> None:
+        d = haversine_m(state.drone.dock_lat, state.drone.dock_lon, lat, lon)
         cruise = round(d / CRUISE_MPS * NS)
         depart = launch + round(CLIMB_S * NS)
         arrive = depart + cruise
         leave = arrive + round(self.rng.uniform(8, 15) * MINUTE)
         home = leave + cruise
         state.flight = Flight(
-            incident.id,
-            incident.lat,
-            incident.lon,
+            incident_id,
+            lat,
+            lon,
             launch,
             depart,
             arrive,
