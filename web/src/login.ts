@@ -1,5 +1,7 @@
 // Sign-in: username and password, then the six-digit code when the account has a second factor, or
-// setting one up when the agency requires it and the account has none yet.
+// setting one up when the agency requires it and the account has none yet. When the agency has single
+// sign-on, a button beside the form goes through its identity provider; the server sends the browser back
+// here with the outcome in the address's fragment (#sso=signed-in, #sso=code or #sso=error&message=...).
 
 import { ApiError, get, post, setToken, token } from "./api";
 import type { User } from "./types";
@@ -11,6 +13,25 @@ interface LoginResponse {
   mfa_enrolment_required: boolean;
 }
 
+interface SsoStatus {
+  enabled: boolean;
+  label: string | null;
+  start: string | null;
+}
+
+/** What the single sign-on callback said, read once and removed from the address bar. */
+function ssoOutcome(): URLSearchParams | null {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+  if (!fragment.has("sso")) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  return fragment;
+}
+
+async function finish(root: HTMLElement, r: LoginResponse): Promise<User> {
+  setToken(r.token);
+  return r.mfa_enrolment_required ? enrol(root, r.user) : r.user;
+}
+
 /** Resolves with the signed-in user: at once when this tab still has a live session. */
 export async function signIn(root: HTMLElement, message = ""): Promise<User> {
   if (token()) {
@@ -19,6 +40,19 @@ export async function signIn(root: HTMLElement, message = ""): Promise<User> {
     } catch {
       setToken(null);
     }
+  }
+  const sso = ssoOutcome();
+  if (sso?.get("sso") === "signed-in") {
+    try {
+      // The provider's sign-in left the session in a cookie: take it up as a password sign-in's answer.
+      return await finish(root, await post<LoginResponse>("/api/v1/auth/sso/session"));
+    } catch (err) {
+      message = err instanceof ApiError ? err.message : String(err);
+    }
+  } else if (sso?.get("sso") === "code") {
+    return ssoCode(root);
+  } else if (sso?.get("sso") === "error") {
+    message = `Single sign-on failed: ${sso.get("message") ?? "unknown reason"}.`;
   }
   return new Promise<User>((resolve) => {
     const error = h("p", { class: "error", role: "alert" }, message);
@@ -35,9 +69,7 @@ export async function signIn(root: HTMLElement, message = ""): Promise<User> {
           error.textContent = "";
           try {
             const r = await post<LoginResponse>("/api/v1/auth/login", { username: username.value, password: password.value, otp: otp.value || null });
-            setToken(r.token);
-            if (r.mfa_enrolment_required) resolve(await enrol(root, r.user));
-            else resolve(r.user);
+            resolve(await finish(root, r));
           } catch (err) {
             const text = err instanceof ApiError ? err.message : String(err);
             if (text.startsWith("otp:")) {
@@ -58,6 +90,60 @@ export async function signIn(root: HTMLElement, message = ""): Promise<User> {
     );
     root.replaceChildren(form);
     username.focus();
+    void offerSso(form, error);
+  });
+}
+
+/** Adds the single sign-on button to the sign-in form when the server has single sign-on. */
+async function offerSso(form: HTMLFormElement, error: HTMLElement): Promise<void> {
+  let status: SsoStatus;
+  try {
+    status = await get<SsoStatus>("/api/v1/auth/sso");
+  } catch {
+    return; // the password sign-in still works
+  }
+  if (!status.enabled || !status.start) return;
+  const returnTo = location.pathname.startsWith("/field") ? "field" : "console";
+  const start = `${status.start}?${new URLSearchParams({ return_to: returnTo })}`;
+  const button = h("button", { type: "button", class: "secondary sso", onclick: () => location.assign(start) }, status.label ?? "Single sign-on");
+  form.insertBefore(h("p", { class: "quiet" }, "or"), error);
+  form.insertBefore(button, error);
+}
+
+/** After a provider's sign-in that showed no second factor: the code from the account's authenticator. */
+function ssoCode(root: HTMLElement): Promise<User> {
+  return new Promise<User>((resolve) => {
+    const code = h("input", { name: "otp", inputmode: "numeric", autocomplete: "one-time-code", placeholder: "6-digit code", required: true, minlength: 6, maxlength: 10, "aria-label": "Code from your authenticator app" });
+    const error = h("p", { class: "error", role: "alert" });
+    root.replaceChildren(
+      h(
+        "form",
+        {
+          class: "login",
+          onsubmit: async (ev: Event) => {
+            ev.preventDefault();
+            error.textContent = "";
+            try {
+              resolve(await finish(root, await post<LoginResponse>("/api/v1/auth/sso/code", { code: code.value })));
+            } catch (err) {
+              const text = err instanceof ApiError ? err.message : String(err);
+              if (text.startsWith("code:")) {
+                // Nothing waits for a code any more (expired, or the account was locked): start over.
+                resolve(await signIn(root, text.replace(/^code: /, "")));
+                return;
+              }
+              error.textContent = text.replace(/^otp: /, "");
+            }
+          },
+        },
+        h("h1", {}, "OpenRTCC"),
+        h("p", {}, "Your sign-in service did not confirm a second factor. Enter the code from your authenticator app."),
+        h("label", { class: "otp" }, "Code from your authenticator app", code),
+        h("button", { type: "submit" }, "Sign in"),
+        error,
+      ),
+    );
+    code.focus();
   });
 }
 
