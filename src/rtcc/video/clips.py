@@ -78,7 +78,10 @@ def file_sha256(path: Path) -> str:
 
 async def cut_clip(ffmpeg: str, recording: Path, start: datetime, end: datetime, output: Path) -> Clip:
     """Write the MP4 covering [start, end) from the recording; ClipFailed says why there is none."""
-    segments = covering(await asyncio.to_thread(recorded_segments, recording), start, end)
+    # A segment is named by the second it started in, so its real start may be up to a second later.
+    segments = covering(
+        await asyncio.to_thread(recorded_segments, recording), start - timedelta(seconds=1), end
+    )
     if not segments:
         raise ClipFailed("nothing was recorded from this camera in that window")
     output.parent.mkdir(parents=True, exist_ok=True)
