@@ -129,7 +129,8 @@ class OidcProvider:
                 f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in q.items()
             )
             return HTMLResponse(
-                "<!doctype html><title>Agency sign-in</title><h1>Agency identity provider</h1>"
+                '<!doctype html><link rel="icon" href="data:,"><title>Agency sign-in</title>'
+                "<h1>Agency identity provider</h1>"
                 f'<form action="/approve" method="get">{fields}'
                 f"<p>Signed in as {escape(self.identity.username)}.</p>"
                 '<button type="submit" id="approve">Continue to OpenRTCC</button></form>'

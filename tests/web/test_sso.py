@@ -130,3 +130,19 @@ def test_a_refused_single_sign_on_says_why(sso_demo: SsoDemo, open_page: Any) ->
         assert "#" not in p.url
     finally:
         sso_demo.provider.identity = Identity("operator", "sub-operator-web", amr=["pwd", "otp"])
+
+
+def test_a_sign_in_started_in_the_field_view_returns_to_it(sso_demo: SsoDemo, open_page: Any) -> None:
+    sso_demo.provider.identity = Identity("officer", "sub-officer-web", amr=["pwd", "hwk"])
+    try:
+        page = open_page((412, 915), "phone")
+        p = page.page
+        p.goto(sso_demo.base + "/field")
+        p.click("form.login button.sso")
+        p.click("#approve")
+        # Signed in, the officer is asked which unit they are on, in the field view.
+        p.wait_for_selector("input[name=unit]", timeout=15_000)
+        assert p.url == sso_demo.base + "/field"
+        assert page.errors == [], page.errors
+    finally:
+        sso_demo.provider.identity = Identity("operator", "sub-operator-web", amr=["pwd", "otp"])

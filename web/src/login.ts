@@ -106,7 +106,7 @@ async function offerSso(form: HTMLFormElement, error: HTMLElement): Promise<void
   const returnTo = location.pathname.startsWith("/field") ? "field" : "console";
   const start = `${status.start}?${new URLSearchParams({ return_to: returnTo })}`;
   const button = h("button", { type: "button", class: "secondary sso", onclick: () => location.assign(start) }, status.label ?? "Single sign-on");
-  form.insertBefore(h("p", { class: "quiet" }, "or"), error);
+  form.insertBefore(h("p", { class: "quiet", style: "text-align: center; margin: 0" }, "or"), error);
   form.insertBefore(button, error);
 }
 
