@@ -1,5 +1,5 @@
-// The console is two pages (the operator console and the officer's field view), built into the Python
-// package so the server can serve them with no internet and no CDN.
+// The console is three pages (the operator console, the officer's field view and the community camera
+// program's public page), built into the Python package so the server can serve them with no internet and no CDN.
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
@@ -16,6 +16,7 @@ export default defineConfig({
       input: {
         console: resolve(here, "index.html"),
         field: resolve(here, "field.html"),
+        community: resolve(here, "community.html"),
       },
     },
   },

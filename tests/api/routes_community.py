@@ -16,6 +16,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/community/owner/footage-request/answer"): PUBLIC,
     ("POST", "/api/v1/community/owner/footage-request/files"): PUBLIC,
     # The agency.
+    ("GET", "/api/v1/community/access"): "session",
     ("GET", "/api/v1/community/registrations"): P.CAMERAS_MANAGE,
     ("POST", "/api/v1/community/registrations/{registration_id}/approve"): P.CAMERAS_MANAGE,
     ("POST", "/api/v1/community/registrations/{registration_id}/reject"): P.CAMERAS_MANAGE,

@@ -1,5 +1,6 @@
-"""The console's pages: the operator console at ``/`` and the officer's field view at ``/field``, built from
-``web/`` by Vite into ``rtcc/web/dist`` and served from here. Nothing is fetched from outside at run time:
+"""The console's pages: the operator console at ``/``, the officer's field view at ``/field`` and the
+community camera program's public page at ``/community``, built from ``web/`` by Vite into
+``rtcc/web/dist`` and served from here. Nothing is fetched from outside at run time:
 the Content-Security-Policy lets the pages load only from this server."""
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ def dist_dir() -> Path:
     return Path(str(resources.files("rtcc.web") / "dist"))
 
 
-def _page(name: str) -> HTMLResponse:
+def _page(name: str, extra_headers: dict[str, str] | None = None) -> HTMLResponse:
     page = dist_dir() / name
     headers = {
         "Cache-Control": "no-store",
         "Content-Security-Policy": CSP,
         "X-Content-Type-Options": "nosniff",
+        **(extra_headers or {}),
     }
     if not page.is_file():
         return HTMLResponse(NOT_BUILT, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
@@ -49,6 +51,30 @@ async def console() -> HTMLResponse:
 @router.get("/field", response_class=HTMLResponse)
 async def field() -> HTMLResponse:
     return _page("field.html")
+
+
+# The community page's addresses can hold a private token from a mail: no address is passed on to others.
+COMMUNITY_HEADERS = {"Referrer-Policy": "no-referrer"}
+
+
+@router.get("/community", response_class=HTMLResponse)
+async def community() -> HTMLResponse:
+    """The community camera program: register a camera, and the participation counts (public)."""
+    return _page("community.html", COMMUNITY_HEADERS)
+
+
+@router.get("/community/review", response_class=HTMLResponse)
+async def community_review() -> HTMLResponse:
+    """The agency's side of the program (the page asks for sign-in; the API checks each permission)."""
+    return _page("community.html", COMMUNITY_HEADERS)
+
+
+@router.get("/community/{view}/{token}", response_class=HTMLResponse)
+async def community_link(view: str, token: str) -> HTMLResponse:
+    """The links sent by mail: a registration's confirmation and an owner's footage request."""
+    if view not in ("confirm", "footage"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no page /community/{view}")
+    return _page("community.html", COMMUNITY_HEADERS)
 
 
 @router.get("/ui/{path:path}")

@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rtcc.api.deps import Ctx, audit_action, client_ip, require, require_stated_purpose
+from rtcc.api.deps import Ctx, CurrentUser, audit_action, client_ip, require, require_stated_purpose
 from rtcc.api.parts.community import (
     CONFIRM_LINK_DAYS,
     FOOTAGE_LINK_DAYS,
@@ -33,8 +33,9 @@ from rtcc.api.parts.community import (
     UploadRefused,
     file_sha256,
 )
+from rtcc.api.routes.basemap import fitting_zoom, street_map
 from rtcc.domain.entities import User
-from rtcc.domain.roles import Permission
+from rtcc.domain.roles import Permission, can
 from rtcc.storage.community import FootageRequest, Registration
 from rtcc.storage.mail import MailNotSent
 
@@ -138,6 +139,8 @@ class ProgramAgency(BaseModel):
 
 class ProgramOut(BaseModel):
     agencies: list[ProgramAgency]
+    map_center: tuple[float, float] = Field(..., description="[lat, lon] where the location picker starts.")
+    map_zoom: int
     sharing_terms: dict[str, str]
     registrations_per_address_per_hour: int
     confirm_link_days: int
@@ -147,8 +150,12 @@ class ProgramOut(BaseModel):
 async def program(ctx: Ctx) -> ProgramOut:
     """Public: the agencies taking registrations and what each sharing term means."""
     agencies = await asyncio.to_thread(ctx.accounts.list_agencies)
+    # The picker starts over the city whose streets the server ships.
+    south, west, north, east = (await asyncio.to_thread(street_map)).bbox
     return ProgramOut(
         agencies=[ProgramAgency(id=a.id, name=a.name) for a in agencies],
+        map_center=(round((south + north) / 2, 5), round((west + east) / 2, 5)),
+        map_zoom=fitting_zoom((south, west, north, east)),
         sharing_terms=SHARING_TERMS,
         registrations_per_address_per_hour=REGISTRATIONS_PER_ADDRESS_PER_HOUR,
         confirm_link_days=CONFIRM_LINK_DAYS,
@@ -354,6 +361,19 @@ async def participation(ctx: Ctx) -> ParticipationOut:
 
 
 # ---- the agency: reviewing registrations -------------------------------------------------------------------
+class AccessOut(BaseModel):
+    review: bool = Field(..., description="May review registrations (cameras:manage).")
+    footage: bool = Field(..., description="May request footage from owners (footage:export).")
+
+
+@router.get("/access", response_model=AccessOut)
+async def access(user: CurrentUser) -> AccessOut:
+    """What the signed-in user may do in the program, so the page shows only that."""
+    return AccessOut(
+        review=can(user.role, Permission.CAMERAS_MANAGE), footage=can(user.role, Permission.FOOTAGE_EXPORT)
+    )
+
+
 class RegistrationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -833,7 +853,9 @@ async def owner_answer(body: OwnerAnswerIn, request: Request, ctx: Ctx, token: O
     )
     if answered is None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"accept: the request was already {fr.status}")
-    await _audit_owner(ctx, request, answered, "community.footage.accept" if body.accept else "community.footage.decline")
+    await _audit_owner(
+        ctx, request, answered, "community.footage.accept" if body.accept else "community.footage.decline"
+    )
     return await _owner_view(ctx, answered)
 
 
