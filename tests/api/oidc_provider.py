@@ -33,6 +33,9 @@ MISBEHAVIOURS = (
     "bad_signature",  # signed with a key that is not in the key set
     "symmetric",  # signed HS256 with the client secret
     "no_amr",  # no authentication methods at all
+    "other_audiences",  # the token is also for another client, and names no authorized party
+    "other_audiences_azp",  # the same, naming this client as the authorized party (allowed)
+    "discovery_issuer",  # the discovery document names another issuer
 )
 
 
@@ -104,7 +107,9 @@ class OidcProvider:
         self.fetches["discovery"] += 1
         return JSONResponse(
             {
-                "issuer": self.issuer,
+                "issuer": "https://elsewhere.example"
+                if self.misbehave == "discovery_issuer"
+                else self.issuer,
                 "authorization_endpoint": f"{self.issuer}/authorize",
                 "token_endpoint": f"{self.issuer}/token",
                 "jwks_uri": f"{self.issuer}/jwks",
@@ -187,6 +192,10 @@ class OidcProvider:
             "preferred_username": grant.identity.username,
             "email": f"{grant.identity.username}@agency.example",
         }
+        if bad in ("other_audiences", "other_audiences_azp"):
+            claims["aud"] = [grant.client_id, "another-client"]
+        if bad == "other_audiences_azp":
+            claims["azp"] = grant.client_id
         if bad != "no_amr":
             claims["amr"] = grant.identity.amr
         if bad == "symmetric":

@@ -168,6 +168,7 @@ def refused(client: TestClient, resp: httpx.Response, reason: str) -> Any:
         ("wrong_nonce", "nonce"),
         ("bad_signature", "signature"),
         ("symmetric", "HS256"),
+        ("other_audiences", "authorized party"),
     ],
 )
 def test_a_token_that_does_not_hold_is_refused(
@@ -177,6 +178,28 @@ def test_a_token_that_does_not_hold_is_refused(
     entry = refused(sso, through_provider(sso), "bad_token")
     assert problem in entry.detail["problem"]
     assert ctx_of(sso).sso.identities.links_of("operator") == []
+
+
+def test_a_token_for_several_audiences_names_this_client_as_the_authorized_party(
+    sso: TestClient, idp: OidcProvider
+) -> None:
+    idp.misbehave = "other_audiences_azp"
+    assert outcome(through_provider(sso))[1] == {"sso": "signed-in"}
+
+
+def test_a_provider_that_is_down_or_names_another_issuer_is_refused(
+    database_url: str, world: World, idp: OidcProvider
+) -> None:
+    idp.misbehave = "discovery_issuer"
+    with TestClient(create_app(sso_settings(database_url, idp))) as client:
+        start = client.get("/api/v1/auth/sso/start", follow_redirects=False)
+        refused(client, start, "issuer_mismatch")
+    down = OidcProvider()  # configured but never started: nothing listens on its port
+    with TestClient(create_app(sso_settings(database_url, down))) as client:
+        start = client.get("/api/v1/auth/sso/start", follow_redirects=False)
+        entry = refused(client, start, "issuer_unreachable")
+        assert down.issuer in entry.detail["problem"]
+        assert "not answering" in outcome(start)[1]["message"]
 
 
 def test_a_callback_from_another_browser_or_replayed_is_refused(sso: TestClient, idp: OidcProvider) -> None:
