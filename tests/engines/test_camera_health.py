@@ -100,10 +100,14 @@ def test_the_monitor_calls_each_kind_of_fault_and_a_recovery() -> None:
     cams = [camera(c) for c in shows]
     monitor, emitted = monitor_for(shows, cams)
     per_round = []
-    for _ in range(rounds):
-        asyncio.run(monitor.probe_round())
-        per_round.append([(e["payload"]["camera_id"], e["payload"]["status"]) for e in emitted])
-        emitted.clear()
+
+    async def drive() -> None:  # one event loop for all rounds, as in the server
+        for _ in range(rounds):
+            await monitor.probe_round()
+            per_round.append([(e["payload"]["camera_id"], e["payload"]["status"]) for e in emitted])
+            emitted.clear()
+
+    asyncio.run(drive())
     assert per_round[0] == []  # one bad probe is not an outage
     assert sorted(per_round[1]) == [("BLACK", "down"), ("COVERED", "down"), ("DEAD", "down")]
     assert per_round[2] == [("DEAD", "up")]

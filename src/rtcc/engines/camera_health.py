@@ -23,12 +23,15 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
+import structlog
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 from rtcc.domain.entities import Camera
 from rtcc.domain.events import CAMERA_STATUS, Event
 from rtcc.domain.vocab import HealthState
+
+log = structlog.get_logger(__name__)
 
 Emit = Callable[[str, list[dict[str, Any]]], Awaitable[Any]]
 
@@ -274,6 +277,7 @@ class CameraHealthMonitor:
     _in_flight: set[str] = field(default_factory=set)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _slots: asyncio.Semaphore | None = None
+    _emitting: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def heartbeat_timeout(self) -> timedelta:
@@ -301,8 +305,11 @@ class CameraHealthMonitor:
         verdict = watch.verdict(self.now(), self.heartbeat_timeout)
         if verdict is None or (verdict.status, verdict.condition) == (watch.status, watch.condition):
             return
+        # One report at a time: the pipeline makes the engines' source for an agency on first use.
+        async with self._emitting:
+            await self.emit(camera.agency_id, [status_event(camera, verdict, self.now())])
+        # Taken as said only once it was: a report that failed is tried again on the next probe.
         watch.status, watch.condition = verdict.status, verdict.condition
-        await self.emit(camera.agency_id, [status_event(camera, verdict, self.now())])
 
     async def check(self, camera: Camera) -> None:
         """Probe one camera (when it has an address) and publish any change of its status."""
@@ -327,6 +334,8 @@ class CameraHealthMonitor:
         async def run() -> None:
             try:
                 await self.check(camera)
+            except Exception as exc:  # one camera's failure must not stop the others' probes
+                log.error("camera_probe_failed", camera_id=camera.id, error=repr(exc))
             finally:
                 self._in_flight.discard(camera.id)
 
