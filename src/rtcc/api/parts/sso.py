@@ -58,10 +58,14 @@ HTTP_TIMEOUT_S = 10.0
 class SsoError(Exception):
     """A sign-in the issuer or its answer did not support. reason is kept in the audit log."""
 
-    def __init__(self, reason: str, message: str):
+    def __init__(
+        self, reason: str, message: str, *, username: str | None = None, context: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.username = username  # the account asked for, once known
+        self.context = context or {}  # issuer and subject, once known
 
 
 @dataclass(frozen=True)

@@ -100,27 +100,46 @@ def _back_to(page: str, **fragment: str) -> RedirectResponse:
     return RedirectResponse(f"{PAGES.get(page, '/')}#{urlencode(fragment)}", status_code=303)
 
 
-async def _refuse(
-    ctx: AppContext,
-    request: Request,
-    error: SsoError,
-    page: str,
-    *,
-    username: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> RedirectResponse:
+async def _refuse(ctx: AppContext, request: Request, error: SsoError, page: str) -> RedirectResponse:
     await asyncio.to_thread(
         ctx.audit.record,
         action="login",
         resource="session",
         outcome="failure",
-        username=username,
+        username=error.username,
         source_ip=client_ip(request),
-        detail={"method": "sso", "reason": error.reason, "problem": error.message, **(extra or {})},
+        detail={"method": "sso", "reason": error.reason, "problem": error.message, **error.context},
     )
     response = _back_to(page, sso="error", message=MESSAGES.get(error.reason, error.message))
     response.delete_cookie(FLOW_COOKIE, path=COOKIE_PATH)
     return response
+
+
+async def _account_for(ctx: AppContext, claims: dict[str, Any]) -> tuple[User, dict[str, Any]]:
+    """The account a verified identity signs in to, pinning the identity to it at the first sign-in; and
+    what the audit keeps about the identity."""
+    issuer, subject = str(claims["iss"]), str(claims["sub"])
+    pinned = {"issuer": issuer, "subject": subject}
+    claim = ctx.settings.oidc_username_claim
+    username = claims.get(claim)
+    if not isinstance(username, str) or not username:
+        raise SsoError("no_username", f"no {claim} claim", context=pinned)
+    link = await asyncio.to_thread(ctx.sso.identities.check, issuer, subject, username)
+    if link.user_id is None:
+        problem = link.detail or f"no account {username}"
+        raise SsoError(link.outcome, problem, username=username, context=pinned)
+    admitted = await asyncio.to_thread(ctx.accounts.admit, link.user_id)
+    if admitted.user is None:
+        raise SsoError(admitted.outcome, f"account {admitted.outcome}", username=username, context=pinned)
+    now = now_utc()
+    if link.outcome == "first_link":
+        if not await asyncio.to_thread(ctx.sso.identities.link, issuer, subject, admitted.user.id, now):
+            problem = "linked to another identity meanwhile"
+            raise SsoError("subject_mismatch", problem, username=username, context=pinned)
+    else:
+        await asyncio.to_thread(ctx.sso.identities.touch, issuer, subject, now)
+    amr = claims["amr"] if isinstance(claims.get("amr"), list) else []
+    return admitted.user, {**pinned, "amr": amr, "linked": link.outcome == "first_link"}
 
 
 async def _open_session(
@@ -206,36 +225,13 @@ async def sso_callback(
     try:
         id_token = await client.redeem(code, flow.code_verifier, ctx.sso.redirect_uri)
         claims = await client.verify(id_token, flow.nonce)
+        user, detail = await _account_for(ctx, claims)
     except SsoError as failed:
         return await _refuse(ctx, request, failed, page)
-    issuer, subject = str(claims["iss"]), str(claims["sub"])
-    pinned = {"issuer": issuer, "subject": subject}
-    username = claims.get(ctx.settings.oidc_username_claim)
-    if not isinstance(username, str) or not username:
-        claim = ctx.settings.oidc_username_claim
-        return await _refuse(ctx, request, SsoError("no_username", f"no {claim} claim"), page, extra=pinned)
-    link = await asyncio.to_thread(ctx.sso.identities.check, issuer, subject, username)
-    if link.user_id is None:
-        err = SsoError(link.outcome, link.detail or f"no account {username}")
-        return await _refuse(ctx, request, err, page, username=username, extra=pinned)
-    admitted = await asyncio.to_thread(ctx.accounts.admit, link.user_id)
-    if admitted.user is None:
-        err = SsoError(admitted.outcome, f"account {admitted.outcome}")
-        return await _refuse(ctx, request, err, page, username=username, extra=pinned)
-    user = admitted.user
-    now = now_utc()
-    if link.outcome == "first_link":
-        if not await asyncio.to_thread(ctx.sso.identities.link, issuer, subject, user.id, now):
-            err = SsoError("subject_mismatch", "linked to another identity meanwhile")
-            return await _refuse(ctx, request, err, page, username=username, extra=pinned)
-    else:
-        await asyncio.to_thread(ctx.sso.identities.touch, issuer, subject, now)
-    amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
-    detail = {**pinned, "amr": amr, "linked": link.outcome == "first_link"}
     if not second_factor_shown(claims) and user.mfa_enrolled:
         # The provider did not show a second factor: the account's own code is asked for, as at a
         # password sign-in.
-        step = await asyncio.to_thread(ctx.sso.identities.start_second_step, user.id, page, now)
+        step = await asyncio.to_thread(ctx.sso.identities.start_second_step, user.id, page, now_utc())
         await asyncio.to_thread(
             ctx.audit.record,
             action="login.sso.second_step",
