@@ -416,3 +416,15 @@ def test_the_registration_form_turns_floods_away_per_address_and_per_mailbox(
         "/api/v1/community/registrations", json=registration(email="x@example.org", website="x")
     )
     assert robot.status_code == 201 and len(outbox(settings)) == 5
+
+
+def test_the_community_page_and_its_mailed_links_are_public_with_the_strict_policy(
+    client: TestClient,
+) -> None:
+    for path in ("/community", "/community/review", "/community/confirm/abc", "/community/footage/abc"):
+        resp = client.get(path)
+        assert resp.status_code in (200, 503), (path, resp.status_code)  # 503: the page is not built
+        assert "script-src 'self'" in resp.headers["content-security-policy"]
+        # The addresses hold private tokens: the page never passes them on.
+        assert resp.headers["referrer-policy"] == "no-referrer"
+    assert client.get("/community/elsewhere/abc").status_code == 404

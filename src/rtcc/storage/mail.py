@@ -75,6 +75,7 @@ class Mailer:
             else:
                 client = smtplib.SMTP(host, parts.port or 25, timeout=SMTP_TIMEOUT_S)
             with client:
+                client.ehlo_or_helo_if_needed()  # what the server offers is known only after EHLO
                 if parts.scheme == "smtp" and client.has_extn("starttls"):
                     client.starttls()
                 if parts.username:
