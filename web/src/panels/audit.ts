@@ -43,8 +43,10 @@ export class AuditScreen {
   private offset = 0;
   private upto: number | null = null; // the newest entry the pages are taken against, kept while paging
   private total = 0;
-  /** The page on the screen, for the browser tests. */
+  /** The page on the screen and how many pages were shown so far, for the browser tests. */
   page: AuditEntry[] = [];
+  loads = 0;
+  private asked = 0; // the latest page asked for: an answer to an earlier question is not shown over it
 
   constructor(private root: HTMLElement) {
     const input = (name: string, label: string, attrs: Record<string, string> = {}) =>
@@ -154,14 +156,17 @@ export class AuditScreen {
   private async load(filters: Filters = this.applied, offset = this.offset, upto = this.upto, open?: number): Promise<void> {
     const params: Filters = { ...filters, offset: String(offset), limit: String(PAGE_SIZE) };
     if (upto !== null) params.upto = String(upto);
+    const ticket = ++this.asked;
     let page: AuditPage;
     try {
       page = await get<AuditPage>(`/api/v1/audit/entries${query(params)}`);
     } catch (err) {
+      if (ticket !== this.asked) return;
       this.summary.textContent = `Could not read the audit log: ${(err as Error).message}`;
       this.summary.classList.add("error");
       return;
     }
+    if (ticket !== this.asked) return;
     this.summary.classList.remove("error");
     this.applied = filters;
     this.offset = offset;
@@ -170,10 +175,11 @@ export class AuditScreen {
     this.page = page.entries;
     const first = page.total ? page.offset + 1 : 0;
     const last = page.offset + page.entries.length;
-    this.summary.textContent = `${page.total.toLocaleString()} entries match · showing ${first}–${last}, newest first · as of entry ${page.upto}`;
+    this.summary.textContent = `${page.total.toLocaleString()} ${page.total === 1 ? "entry matches" : "entries match"} · showing ${first}–${last}, newest first · as of entry ${page.upto}`;
     this.rows.replaceChildren(...page.entries.flatMap((e) => this.row(e)));
     if (!page.entries.length) this.rows.append(h("tr", {}, h("td", { colspan: 8, class: "quiet" }, "No entries match these filters.")));
     this.renderPager();
+    this.root.dataset.loads = String(++this.loads);
     if (open !== undefined) this.rows.querySelector<HTMLElement>(`tr.audit-row[data-seq="${open}"]`)?.click();
   }
 
