@@ -1,7 +1,9 @@
-"""`rtcc import cameras FILE --mapping MAP.yaml` and `rtcc cameras near LAT LON`."""
+"""`rtcc import cameras FILE --mapping MAP.yaml`, `rtcc cameras near LAT LON`, `rtcc cameras credentials
+set|clear CAMERA_ID` and `rtcc cameras onvif HOST[:PORT]`."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,12 +11,19 @@ import typer
 from rich.table import Table
 
 from rtcc.cli.calls import AgencyOpt, MappingOpt, _agency, _keep_problems, _report, read_mapping
-from rtcc.cli.common import console, load_settings, open_database, print_json
+from rtcc.cli.common import console, err_console, load_settings, open_database, print_json
 from rtcc.engines.camera_sight import cameras_that_see
 from rtcc.ingest.cameras_import import import_cameras, load_cameras_mapping
+from rtcc.storage.audit import AuditLog
+from rtcc.storage.camera_credentials import CameraCredentials, Credential
+from rtcc.storage.db import Database
 from rtcc.storage.live_state import SqlLiveState
 
 cameras_app = typer.Typer(help="Cameras.", no_args_is_help=True)
+credentials_app = typer.Typer(
+    help="The login the server uses to reach a camera (stored sealed, never shown).", no_args_is_help=True
+)
+cameras_app.add_typer(credentials_app, name="credentials")
 
 
 def import_cameras_cmd(
@@ -25,10 +34,16 @@ def import_cameras_cmd(
 ) -> None:
     """Import a camera registry through a column mapping."""
     spec = read_mapping(load_cameras_mapping, mapping)
-    db = open_database(load_settings())
+    settings = load_settings()
+    db = open_database(settings)
     agency_id = _agency(db, agency)
     result = import_cameras(file, spec, agency_id)
     written = SqlLiveState(db).register("camera", result.cameras)
+    store = CameraCredentials(db, settings.secret_key)
+    for camera_id, (username, password) in result.logins.items():
+        store.save(camera_id, agency_id, Credential(username, password), by="import")
+    if result.logins:
+        _audit_credentials(db, agency_id, sorted(result.logins), "set", "import")
     _keep_problems(db, "import:cameras", result.problems)
     _report("cameras", result.rows, written, result.problems, as_json)
 
@@ -72,3 +87,57 @@ def near(
             str(r["name"]), str(r["kind"]), str(r["status"]), f"{r['distance_m']:.0f}", str(r["view"]), pan
         )
     console.print(table)
+
+
+def _audit_credentials(db: Database, agency_id: str, camera_ids: list[str], change: str, how: str) -> None:
+    # Which cameras and what was done; never the user name or password.
+    for camera_id in camera_ids:
+        AuditLog(db).record(
+            action="camera.credentials",
+            resource=f"camera/{camera_id}",
+            outcome="success",
+            agency_id=agency_id,
+            detail={"camera_id": camera_id, "change": change, "by": how},
+        )
+
+
+def _read_password() -> str:
+    """From standard input when it is not a terminal (a pipe, a secrets manager), else prompted twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@credentials_app.command("set")
+def credentials_set(
+    camera_id: Annotated[str, typer.Argument(help="The camera's id in the registry.")],
+    username: Annotated[str, typer.Option("--username", help="The camera's user name.")],
+) -> None:
+    """Store the login for a camera, sealed. The password is read from standard input or prompted."""
+    settings = load_settings()
+    db = open_database(settings)
+    camera = SqlLiveState(db).camera(camera_id)
+    if camera is None:
+        err_console.print(f"[red]no camera {camera_id!r}[/red]")
+        raise typer.Exit(1)
+    password = _read_password()
+    CameraCredentials(db, settings.secret_key).save(
+        camera.id, camera.agency_id, Credential(username, password), by="command line"
+    )
+    _audit_credentials(db, camera.agency_id, [camera.id], "set", "command line")
+    console.print(f"credentials stored for {camera.id}")
+
+
+@credentials_app.command("clear")
+def credentials_clear(
+    camera_id: Annotated[str, typer.Argument(help="The camera's id in the registry.")],
+) -> None:
+    """Forget a camera's stored login."""
+    settings = load_settings()
+    db = open_database(settings)
+    camera = SqlLiveState(db).camera(camera_id)
+    if camera is None or not CameraCredentials(db, settings.secret_key).clear(camera_id):
+        err_console.print(f"[red]no credentials stored for {camera_id!r}[/red]")
+        raise typer.Exit(1)
+    _audit_credentials(db, camera.agency_id, [camera.id], "cleared", "command line")
+    console.print(f"credentials cleared for {camera.id}")
