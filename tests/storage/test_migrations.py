@@ -77,4 +77,7 @@ def test_plate_reads_stored_before_the_plate_index_existed_are_found_after_upgra
     found = PlateReads(db).search(["cpd"], pattern="*4821")
     assert [(r.event_id, r.plate, r.reader_id) for r in found] == [("r0", "HJK4821", "R1")]
     assert {r.event_id for r in PlateReads(db).search(["cpd"], pattern="*1*")} == {"r0", "r1"}
+    # and puts their plates in the vocabulary, so a search by the middle of a plate finds them too
+    assert [r.event_id for r in PlateReads(db).search(["cpd"], pattern="*K48*")] == ["r0"]
+    assert [r.event_id for r in PlateReads(db).search(["cpd"], pattern="?BC12*")] == ["r1"]
     db.dispose()

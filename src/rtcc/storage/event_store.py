@@ -13,7 +13,15 @@ from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
 from rtcc.domain.ports import AppendResult, DeadLetter, NewEvent
 from rtcc.storage.db import Database
-from rtcc.storage.tables import dead_letters, events, feed_counters, outbox, plate_reads, plate_vocab
+from rtcc.storage.tables import (
+    dead_letters,
+    events,
+    feed_counters,
+    outbox,
+    plate_reads,
+    plate_trigrams,
+    plate_vocab,
+)
 
 # An arbitrary constant naming the advisory lock that orders appends on PostgreSQL.
 APPEND_LOCK_KEY = 0x72746363
@@ -74,11 +82,7 @@ class SqlEventStore:
                     reads = _plate_read_rows(new, inserted)
                     if reads:
                         conn.execute(insert(plate_reads), reads)
-                        plates = sorted({r["plate"] for r in reads})
-                        conn.execute(
-                            self.db.insert(plate_vocab).on_conflict_do_nothing(index_elements=["plate"]),
-                            [{"plate": p} for p in plates],
-                        )
+                        self._add_to_vocabulary(conn, {r["plate"] for r in reads})
                 stored = {i for _, i in inserted}
                 result.duplicates = [e.id for e in new if e.id not in stored]
             if rejects:
@@ -86,6 +90,19 @@ class SqlEventStore:
             if source_id is not None:
                 self._count(conn, source_id, len(result.accepted), len(rejects), len(result.duplicates))
         return result
+
+    def _add_to_vocabulary(self, conn: Connection, plates: set[str]) -> None:
+        """Plates read for the first time join the vocabulary, with their trigrams."""
+        ins = self.db.insert(plate_vocab).on_conflict_do_nothing(index_elements=["plate"])
+        new = [
+            str(p)
+            for p in conn.execute(ins.returning(plate_vocab.c.plate), [{"plate": p} for p in sorted(plates)])
+            .scalars()
+            .all()
+        ]
+        pieces = [{"trigram": t, "plate": p} for p in new for t in trigrams(p)]
+        if pieces:
+            conn.execute(insert(plate_trigrams), pieces)
 
     def record_dead_letters(self, rejects: Sequence[DeadLetter]) -> None:
         """Dead letters from outside any batch (unknown API key, unreadable body)."""
@@ -249,6 +266,11 @@ def _event_row(e: NewEvent) -> dict[str, Any]:
         "location": loc.model_dump(mode="json", exclude_none=True) if loc else None,
         "payload": e.payload,
     }
+
+
+def trigrams(plate: str) -> list[str]:
+    """The distinct three-character pieces of a plate, in order."""
+    return list(dict.fromkeys(plate[i : i + 3] for i in range(len(plate) - 2)))
 
 
 def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:

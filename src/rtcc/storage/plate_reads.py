@@ -4,17 +4,18 @@ movements in time order; and vehicles seen travelling with it."""
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select
+from sqlalchemy import ColumnElement, Row, and_, func, intersect, select
 
 from rtcc.domain.geo import haversine_m
 from rtcc.storage.db import Database
-from rtcc.storage.tables import plate_reads, plate_vocab
+from rtcc.storage.tables import plate_reads, plate_trigrams, plate_vocab
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +165,18 @@ class PlateReads:
         return found
 
     def _vocabulary_matches(self, like: str) -> list[str] | None:
-        """The plates ever read that match the pattern, or None when there are too many to list."""
-        q = select(plate_vocab.c.plate).where(plate_vocab.c.plate.like(like)).limit(VOCAB_MAX_PLATES + 1)
+        """The plates ever read that match the pattern, or None when there are too many to list.
+
+        The longest literal run of the pattern, when it has three characters or more, gives the candidates
+        through the trigram index (plates holding all its trigrams); otherwise the vocabulary is scanned."""
+        run = max(re.split(r"[%_]", like), key=len)
+        q = select(plate_vocab.c.plate).where(plate_vocab.c.plate.like(like))
+        if len(run) >= 3:
+            pieces = list(dict.fromkeys(run[i : i + 3] for i in range(len(run) - 2)))
+            holding = [select(plate_trigrams.c.plate).where(plate_trigrams.c.trigram == t) for t in pieces]
+            q = q.where(plate_vocab.c.plate.in_(intersect(*holding) if len(holding) > 1 else holding[0]))
         with self.db.read() as conn:
-            plates = [str(p) for p in conn.execute(q).scalars()]
+            plates = [str(p) for p in conn.execute(q.limit(VOCAB_MAX_PLATES + 1)).scalars()]
         return plates if len(plates) <= VOCAB_MAX_PLATES else None
 
     def track(

@@ -584,6 +584,16 @@ plate_vocab = Table(
     Column("plate", String(16), primary_key=True),
 )
 
+# Each three-character piece of each plate in the vocabulary: "*7X9*" is one index lookup of "7X9". Written
+# only when a plate is first read, and gone with the plate.
+plate_trigrams = Table(
+    "plate_trigrams",
+    metadata,
+    Column("trigram", String(3), primary_key=True),
+    Column("plate", String(16), ForeignKey("plate_vocab.plate", ondelete="CASCADE"), primary_key=True),
+    Index("ix_plate_trigrams_plate", "plate"),
+)
+
 hotlist_entries = Table(
     "hotlist_entries",
     metadata,
