@@ -9,6 +9,10 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
+
+from rtcc.storage.db import Database
+from rtcc.storage.tables import audit_log
 from tests.web.conftest import Demo, Page, sign_in
 
 PURPOSE = "stolen vehicle investigation, audit screen"
@@ -163,3 +167,40 @@ def test_a_broken_filter_is_named_and_the_screen_keeps_its_entries(demo: Demo, o
     assert "until: must be after since" in p.locator(".audit-summary").inner_text()
     assert [r["seq"] for r in _rows(p)] == [r["seq"] for r in before]
     page.errors.clear()  # the refused request is logged by the browser as a failed request, as it should be
+
+
+# Last in this module: it breaks the demo's chain on purpose.
+def test_an_altered_entry_is_named_and_shown_when_the_chain_is_checked(demo: Demo, open_page: Any) -> None:
+    _auditor(demo)
+    _plate_search(demo, "TMP0001", "burglary series", "26-AUD-9999")
+    found = demo.api(
+        "auditor", "GET", "/api/v1/audit/entries", params={"purpose_or_case": "26-AUD-9999"}
+    ).json()
+    seq = found["entries"][0]["seq"]
+    db = Database(demo.database_url)
+    try:
+        with db.write() as conn:  # someone with database access rewrites who made the search
+            conn.execute(update(audit_log).where(audit_log.c.seq == seq).values(username="analyst"))
+    finally:
+        db.dispose()
+
+    page: Page = open_page()
+    p = page.page
+    sign_in(page, demo, "auditor")
+    p.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    p.click(".audit-filters button[name=verify]")
+    p.wait_for_selector(".audit-chain[data-state=broken]", timeout=30_000)
+    problem = p.locator(f".audit-chain li[data-kind=altered][data-seq='{seq}']")
+    assert problem.inner_text().startswith(f"entry {seq}: its content was altered after it was written")
+    assert p.locator(".audit-chain li").count() == 1
+    loads = int(p.evaluate("() => window.__rtcc.audit.loads"))
+    problem.locator("button").click()
+    p.wait_for_function("n => window.__rtcc.audit.loads > n", arg=loads, timeout=10_000)
+    first = _rows(p)[0]
+    assert (first["seq"], first["who"], first["case"]) == (str(seq), "analyst", "26-AUD-9999")
+    altered = p.locator(f"tr.audit-row[data-seq='{seq}']")
+    assert altered.get_attribute("aria-expanded") == "true"
+    assert "chain-problem" in (altered.get_attribute("class") or "")  # marked as the one the check named
+    assert p.locator("tr.audit-row.chain-problem").count() == 1
+    page.shot("broken-chain")
+    assert page.errors == []

@@ -46,6 +46,7 @@ export class AuditScreen {
   /** The page on the screen and how many pages were shown so far, for the browser tests. */
   page: AuditEntry[] = [];
   loads = 0;
+  private broken = new Set<number>(); // entries the last chain check named
   private asked = 0; // the latest page asked for: an answer to an earlier question is not shown over it
 
   constructor(private root: HTMLElement) {
@@ -214,7 +215,7 @@ export class AuditScreen {
     const tr = h(
       "tr",
       {
-        class: "audit-row",
+        class: this.broken.has(e.seq) ? "audit-row chain-problem" : "audit-row",
         "data-seq": e.seq,
         tabindex: 0,
         "aria-expanded": "false",
@@ -267,6 +268,8 @@ export class AuditScreen {
       return;
     }
     this.chain.dataset.state = check.intact ? "intact" : "broken";
+    this.broken = new Set(check.findings.filter((f) => f.kind !== "deleted").map((f) => f.first_seq));
+    for (const row of this.rows.querySelectorAll<HTMLElement>("tr.audit-row")) row.classList.toggle("chain-problem", this.broken.has(Number(row.dataset.seq)));
     if (check.intact) {
       this.chain.replaceChildren(
         h("strong", { class: "tag ok" }, "Chain intact"),
