@@ -6,12 +6,14 @@ where owners' uploads are kept (with what recognises a video or image file by it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import math
 import re
 import threading
 import time
 import unicodedata
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rtcc.config import Settings
-from rtcc.storage.community import CommunityStore, FootageFile, new_id
+from rtcc.storage.community import CommunityStore, FootageFile, FootageRequest, Registration, new_id
 from rtcc.storage.db import Database
-from rtcc.storage.mail import Mailer, data_folder
+from rtcc.storage.mail import Mailer, MailNotSent, data_folder
 
 if TYPE_CHECKING:
     from rtcc.api.context import AppContext
@@ -132,6 +134,68 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+SHARING_TERMS = {
+    "registered": "Registered only: the agency knows the camera is there and may ask the owner about it.",
+    "footage_on_request": "Footage on request: the agency may ask for recorded footage; the owner decides "
+    "each time.",
+    "live": "Live: the agency may also view the camera live (its stream address is set up with the agency).",
+}
+# Areas of the public participation counts: CELL_DEG of latitude (about 2.2 km) by as many kilometres of
+# longitude, so no area is narrower than about 2 km at any latitude.
+CELL_DEG = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class AreaTotals:
+    south: float
+    west: float
+    north: float
+    east: float
+    business: int
+    resident: int
+    total: int
+
+
+def _area_width(row: int) -> float:
+    return CELL_DEG / max(math.cos(math.radians((row + 0.5) * CELL_DEG)), 0.05)
+
+
+def areas_of(locations: list[tuple[float, float, str]]) -> list[AreaTotals]:
+    """(lat, lon, kind) of cameras, counted by area: the areas' bounds and totals, nothing finer."""
+    cells: dict[tuple[int, int], Counter[str]] = {}
+    for lat, lon, kind in locations:
+        row = math.floor(lat / CELL_DEG)
+        cells.setdefault((row, math.floor(lon / _area_width(row))), Counter())[kind] += 1
+    areas = []
+    for (row, col), counts in sorted(cells.items()):
+        width = _area_width(row)
+        areas.append(
+            AreaTotals(
+                south=round(row * CELL_DEG, 5),
+                west=round(col * width, 5),
+                north=round((row + 1) * CELL_DEG, 5),
+                east=round((col + 1) * width, 5),
+                business=counts["business"],
+                resident=counts["resident"],
+                total=counts.total(),
+            )
+        )
+    return areas
+
+
+def describe(reg: Registration) -> str:
+    """What was registered, as the owner reads it in mail."""
+    where = reg.address or f"{reg.lat:.5f}, {reg.lon:.5f}"
+    lines = [
+        f"  Camera: {reg.label or reg.kind}",
+        f"  Where: {where}",
+        f"  Sharing: {SHARING_TERMS[reg.sharing]}",
+    ]
+    if reg.public_count:
+        lines.append("  Counted on the public participation page (by area only).")
+    return "\n".join(lines)
+
+
 class UploadRefused(Exception):
     def __init__(self, status_code: int, reason: str):
         super().__init__(reason)
@@ -164,6 +228,49 @@ class CommunityPart:
     def link(self, path: str) -> str:
         return f"{self.public_base_url.rstrip('/')}{path}"
 
+    # ---- mail to owners (blocking: call from a worker thread) --------------------------------------------
+    def send_confirmation(self, reg: Registration, agency_name: str, token: str) -> None:
+        """The confirmation link. Raises MailNotSent."""
+        self.mailer.send(
+            reg.email,
+            "Confirm your camera registration",
+            f"Hello {reg.contact_name},\n\n"
+            f"Thank you for registering a {reg.kind} camera with {agency_name}'s community camera program.\n\n"
+            f"To confirm it, open this link within {CONFIRM_LINK_DAYS} days:\n\n"
+            f"  {self.link(f'/community/confirm/{token}')}\n\n"
+            f"What you registered:\n{describe(reg)}\n\n"
+            "If you did not register a camera, ignore this message: nothing happens without the link.\n",
+        )
+
+    def tell_owner_reviewed(self, reg: Registration) -> None:
+        """The agency's decision. A mail failure does not undo it (the review is in the audit log)."""
+        if reg.status == "approved":
+            subject = "Your camera registration was approved"
+            text = f"Your camera registration was approved. Thank you for taking part.\n\n{describe(reg)}\n"
+        else:
+            subject = "Your camera registration was not approved"
+            text = f"Your camera registration was not approved.\n\nReason: {reg.review_note}\n"
+        with contextlib.suppress(MailNotSent):
+            self.mailer.send(reg.email, subject, f"Hello {reg.contact_name},\n\n{text}")
+
+    def send_footage_request(
+        self, reg: Registration, fr: FootageRequest, agency_name: str, token: str
+    ) -> None:
+        """The owner's private link to a footage request. Raises MailNotSent."""
+        self.mailer.send(
+            reg.email,
+            "A request for footage from your camera",
+            f"Hello {reg.contact_name},\n\n"
+            f"{agency_name} asks for footage from your camera ({reg.label or reg.kind}), which you registered "
+            "with the community camera program.\n\n"
+            f"  From: {fr.window_start:%Y-%m-%d %H:%M} UTC\n  To:   {fr.window_end:%Y-%m-%d %H:%M} UTC\n"
+            f"  Why:  {fr.reason}\n  Case: {fr.case_number}\n\n"
+            "You decide whether to share it. To see the request, accept or decline it, and upload the footage, "
+            f"open this private link within {FOOTAGE_LINK_DAYS} days (do not forward it):\n\n"
+            f"  {self.link(f'/community/footage/{token}')}\n",
+        )
+
+    # ---- uploads ----------------------------------------------------------------------------------------
     def stored_path(self, file: FootageFile) -> Path:
         return self.footage_folder / file.stored_as
 

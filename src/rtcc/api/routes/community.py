@@ -9,7 +9,6 @@ audit log keeps). Everything else needs a signed-in user with the permission nam
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import re
 import secrets
@@ -24,13 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rtcc.api.deps import Ctx, CurrentUser, audit_action, client_ip, require, require_stated_purpose
 from rtcc.api.parts.community import (
+    CELL_DEG,
     CONFIRM_LINK_DAYS,
     FOOTAGE_LINK_DAYS,
     POSTS_PER_ADDRESS_PER_10_MIN,
     REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+    SHARING_TERMS,
     UNCONFIRMED_PER_EMAIL_PER_DAY,
     CommunityPart,
     UploadRefused,
+    areas_of,
     file_sha256,
 )
 from rtcc.api.routes.basemap import fitting_zoom, street_map
@@ -42,14 +44,6 @@ from rtcc.storage.mail import MailNotSent
 router = APIRouter(prefix="/api/v1/community", tags=["community"])
 Reviewer = Annotated[User, Depends(require(Permission.CAMERAS_MANAGE))]
 
-SHARING_TERMS = {
-    "registered": "Registered only: the agency knows the camera is there and may ask the owner about it.",
-    "footage_on_request": "Footage on request: the agency may ask for recorded footage; the owner decides each time.",
-    "live": "Live: the agency may also view the camera live (its stream address is set up with the agency).",
-}
-# Cells of the public participation map: CELL_DEG of latitude (about 2.2 km) by as many kilometres of
-# longitude, so no cell is narrower than about 2 km at any latitude.
-CELL_DEG = 0.02
 EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 
@@ -221,16 +215,8 @@ async def register_camera(
     values = body.model_dump(exclude={"website"})
     values["agency_id"] = agency.id
     reg = await asyncio.to_thread(part.store.register, values, token=token, source_ip=address, now=now)
-    mail = (
-        f"Hello {reg.contact_name},\n\n"
-        f"Thank you for registering a {reg.kind} camera with {agency.name}'s community camera program.\n\n"
-        f"To confirm it, open this link within {CONFIRM_LINK_DAYS} days:\n\n"
-        f"  {part.link(f'/community/confirm/{token}')}\n\n"
-        f"What you registered:\n{_describe(reg)}\n\n"
-        "If you did not register a camera, ignore this message: nothing happens without the link.\n"
-    )
     try:
-        await asyncio.to_thread(part.mailer.send, reg.email, "Confirm your camera registration", mail)
+        await asyncio.to_thread(part.send_confirmation, reg, agency.name, token)
     except MailNotSent:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -246,15 +232,6 @@ async def register_camera(
         detail={"kind": reg.kind, "sharing": reg.sharing},
     )
     return RegistrationReceived(id=reg.id, status=reg.status, message=message)
-
-
-def _describe(reg: Registration) -> str:
-    terms = SHARING_TERMS[reg.sharing]
-    where = reg.address or f"{reg.lat:.5f}, {reg.lon:.5f}"
-    lines = [f"  Camera: {reg.label or reg.kind}", f"  Where: {where}", f"  Sharing: {terms}"]
-    if reg.public_count:
-        lines.append("  Counted on the public participation page (by area only).")
-    return "\n".join(lines)
 
 
 class ConfirmIn(BaseModel):
@@ -298,6 +275,8 @@ async def confirm_registration(body: ConfirmIn, request: Request, ctx: Ctx) -> C
 
 # ---- public: participation counts --------------------------------------------------------------------------
 class AreaCount(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     south: float
     west: float
     north: float
@@ -315,48 +294,18 @@ class ParticipationOut(BaseModel):
     areas: list[AreaCount]
 
 
-def area_of(lat: float, lon: float) -> tuple[int, int]:
-    row = math.floor(lat / CELL_DEG)
-    centre = (row + 0.5) * CELL_DEG
-    width = CELL_DEG / max(math.cos(math.radians(centre)), 0.05)
-    return row, math.floor(lon / width)
-
-
-def area_bounds(row: int, col: int) -> tuple[float, float, float, float]:
-    centre = (row + 0.5) * CELL_DEG
-    width = CELL_DEG / max(math.cos(math.radians(centre)), 0.05)
-    return row * CELL_DEG, col * width, (row + 1) * CELL_DEG, (col + 1) * width
-
-
 @router.get("/participation", response_model=ParticipationOut)
 async def participation(ctx: Ctx) -> ParticipationOut:
     """Public: how many approved community cameras there are, by area. Only cameras whose owners agreed to
     be counted; an area is a cell of about 2 km, never a camera's location."""
     rows = await asyncio.to_thread(ctx.community.store.counted_locations)
-    cells: dict[tuple[int, int], Counter[str]] = {}
-    for lat, lon, kind in rows:
-        cells.setdefault(area_of(lat, lon), Counter())[kind] += 1
-    areas = []
-    for (row, col), counts in sorted(cells.items()):
-        south, west, north, east = area_bounds(row, col)
-        areas.append(
-            AreaCount(
-                south=round(south, 5),
-                west=round(west, 5),
-                north=round(north, 5),
-                east=round(east, 5),
-                business=counts["business"],
-                resident=counts["resident"],
-                total=counts.total(),
-            )
-        )
     kinds = Counter(kind for _, _, kind in rows)
     return ParticipationOut(
         total=len(rows),
         business=kinds["business"],
         resident=kinds["resident"],
         cell_km=round(CELL_DEG * 111.32, 1),
-        areas=areas,
+        areas=[AreaCount.model_validate(a) for a in areas_of(rows)],
     )
 
 
@@ -445,12 +394,6 @@ async def _reviewable(ctx: Ctx, user: User, registration_id: str) -> Registratio
     return reg
 
 
-async def _tell_owner(ctx: Ctx, to: str, subject: str, body: str) -> None:
-    """Mail the owner; a mail failure does not undo the review (it is in the audit log either way)."""
-    with contextlib.suppress(MailNotSent):
-        await asyncio.to_thread(ctx.community.mailer.send, to, subject, body)
-
-
 @router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut)
 async def approve_registration(
     registration_id: str, body: ApproveIn, request: Request, ctx: Ctx, user: Reviewer
@@ -478,13 +421,7 @@ async def approve_registration(
         resource=f"community/registration/{reg.id}",
         detail={"camera_id": reg.camera_id, "kind": reg.kind, "sharing": reg.sharing},
     )
-    await _tell_owner(
-        ctx,
-        reg.email,
-        "Your camera registration was approved",
-        f"Hello {reg.contact_name},\n\nYour camera registration was approved. Thank you for taking part.\n\n"
-        f"{_describe(reg)}\n",
-    )
+    await asyncio.to_thread(ctx.community.tell_owner_reviewed, reg)
     return RegistrationOut.model_validate(reg)
 
 
@@ -514,12 +451,7 @@ async def reject_registration(
         resource=f"community/registration/{reg.id}",
         detail={"reason": body.reason},
     )
-    await _tell_owner(
-        ctx,
-        reg.email,
-        "Your camera registration was not approved",
-        f"Hello {reg.contact_name},\n\nYour camera registration was not approved.\n\nReason: {body.reason}\n",
-    )
+    await asyncio.to_thread(ctx.community.tell_owner_reviewed, reg)
     return RegistrationOut.model_validate(reg)
 
 
@@ -655,20 +587,8 @@ async def request_footage(
     )
     agency = await asyncio.to_thread(ctx.accounts.get_agency, user.agency_id)
     agency_name = agency.name if agency else user.agency_id
-    mail = (
-        f"Hello {reg.contact_name},\n\n"
-        f"{agency_name} asks for footage from your camera ({reg.label or reg.kind}), which you registered "
-        "with the community camera program.\n\n"
-        f"  From: {fr.window_start:%Y-%m-%d %H:%M} UTC\n  To:   {fr.window_end:%Y-%m-%d %H:%M} UTC\n"
-        f"  Why:  {fr.reason}\n  Case: {fr.case_number}\n\n"
-        "You decide whether to share it. To see the request, accept or decline it, and upload the footage, "
-        f"open this private link within {FOOTAGE_LINK_DAYS} days (do not forward it):\n\n"
-        f"  {ctx.community.link(f'/community/footage/{token}')}\n"
-    )
     try:
-        await asyncio.to_thread(
-            ctx.community.mailer.send, reg.email, "A request for footage from your camera", mail
-        )
+        await asyncio.to_thread(ctx.community.send_footage_request, reg, fr, agency_name, token)
     except MailNotSent:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
