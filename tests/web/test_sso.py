@@ -11,10 +11,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -29,6 +31,11 @@ class SsoDemo:
     base: str
     provider: OidcProvider
     log: Path
+
+    def password(self, username: str) -> str:
+        found = re.search(rf"sign in as {username} with one-time password (\S+)", self.log.read_text())
+        assert found, self.log.read_text()[-3000:]
+        return found.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +72,7 @@ def sso_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoDemo]:
         proc = subprocess.Popen([str(BIN / "rtcc"), "demo"], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
-        while not re.search(r"sign in as operator with", log.read_text()):
+        while len(re.findall(r"sign in as \w+ with one-time password", log.read_text())) < 4:
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.2)
         while True:
@@ -143,6 +150,41 @@ def test_a_sign_in_started_in_the_field_view_returns_to_it(sso_demo: SsoDemo, op
         # Signed in, the officer is asked which unit they are on, in the field view.
         p.wait_for_selector("input[name=unit]", timeout=15_000)
         assert p.url == sso_demo.base + "/field"
+        assert page.errors == [], page.errors
+    finally:
+        sso_demo.provider.identity = Identity("operator", "sub-operator-web", amr=["pwd", "otp"])
+
+
+def test_without_a_second_factor_at_the_provider_the_console_asks_for_the_code(
+    sso_demo: SsoDemo, open_page: Any
+) -> None:
+    # The analyst sets up an authenticator (with a password sign-in), then signs in through a provider
+    # that confirms only a password.
+    signed = httpx.post(
+        f"{sso_demo.base}/api/v1/auth/login",
+        json={"username": "analyst", "password": sso_demo.password("analyst")},
+        timeout=10,
+    ).json()
+    bearer = {"Authorization": f"Bearer {signed['token']}"}
+    secret = httpx.post(f"{sso_demo.base}/api/v1/auth/mfa/begin", headers=bearer, timeout=10).json()["secret"]
+    totp = pyotp.TOTP(secret)
+    confirm = httpx.post(
+        f"{sso_demo.base}/api/v1/auth/mfa/confirm", json={"code": totp.now()}, headers=bearer, timeout=10
+    )
+    assert confirm.status_code == 204
+    sso_demo.provider.identity = Identity("analyst", "sub-analyst-web", amr=["pwd"])
+    try:
+        page = open_page()
+        p = page.page
+        p.goto(sso_demo.base + "/")
+        p.click("form.login button.sso")
+        p.click("#approve")
+        p.wait_for_selector("form.login input[name=otp]", timeout=10_000)
+        # The code of the next time step: the current one was used to confirm the authenticator.
+        p.fill("input[name=otp]", totp.at(datetime.now(UTC) + timedelta(seconds=totp.interval)))
+        p.click("button[type=submit]")
+        p.wait_for_selector("body.signed-in", timeout=15_000)
+        assert p.locator(".me").inner_text().startswith("analyst")
         assert page.errors == [], page.errors
     finally:
         sso_demo.provider.identity = Identity("operator", "sub-operator-web", amr=["pwd", "otp"])
