@@ -6,6 +6,7 @@ public sees counts by area only, and the registration form turns floods away."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import hashlib
 import re
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from rtcc.api.parts.community import purge_unconfirmed
 from rtcc.config import Settings
 from rtcc.storage.audit import AuditLog
+from rtcc.storage.community import CommunityStore
 from rtcc.storage.db import Database
 from tests.conftest import World, login
 
@@ -428,3 +431,22 @@ def test_the_community_page_and_its_mailed_links_are_public_with_the_strict_poli
         # The addresses hold private tokens: the page never passes them on.
         assert resp.headers["referrer-policy"] == "no-referrer"
     assert client.get("/community/elsewhere/abc").status_code == 404
+
+
+def test_registrations_never_confirmed_are_forgotten_when_their_link_expires(
+    client: TestClient, settings: Settings, db: Database, world: World
+) -> None:
+    store = CommunityStore(db)
+    old = store.register(
+        registration(), token="old", source_ip=None, now=datetime.now(UTC) - timedelta(days=8)
+    )
+    fresh = client.post("/api/v1/community/registrations", json=registration(email="fresh@example.org"))
+    assert fresh.status_code == 201
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    asyncio.run(purge_unconfirmed(ctx))  # the server's own hourly run may have been first: either forgets it
+    assert store.registration(old.id) is None
+    assert store.registration(fresh.json()["id"]) is not None
+    # An expired link confirms nothing.
+    assert client.post("/api/v1/community/confirm", json={"token": "old"}).status_code == 404
+    purges = AuditLog(db).entries(action="community.purge_unconfirmed")
+    assert sum(e.detail["registrations"] for e in purges) == 1

@@ -265,6 +265,18 @@ class CommunityStore:
             return None
         return _registration(row)
 
+    def purge_unconfirmed(self, *, created_before: datetime) -> int:
+        """Delete registrations never confirmed (their links have expired): nobody agreed to anything, so
+        their contact details are not kept. Returns how many."""
+        t = community_registrations.c
+        with self.db.write() as conn:
+            done = conn.execute(
+                community_registrations.delete().where(
+                    t.status == "pending_confirmation", t.created_at < created_before
+                )
+            )
+        return int(done.rowcount)
+
     def registrations(
         self, agency_id: str, status: str | None = None, limit: int = 500
     ) -> list[Registration]:

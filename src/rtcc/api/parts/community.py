@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,8 @@ POSTS_PER_ADDRESS_PER_10_MIN = 30
 UNCONFIRMED_PER_EMAIL_PER_DAY = 3
 # How long the links sent by mail work.
 CONFIRM_LINK_DAYS = 7
+# How often registrations whose link expired unconfirmed are deleted.
+PURGE_EVERY_S = 3600.0
 FOOTAGE_LINK_DAYS = 30
 # The largest file an owner may upload (one file; a request may have several).
 MAX_UPLOAD_BYTES = 2 * 1024**3
@@ -334,5 +336,26 @@ def build(settings: Settings, db: Database) -> CommunityPart:
     )
 
 
+async def purge_unconfirmed(ctx: AppContext) -> int:
+    """Forget registrations whose confirmation link expired unused, and note it in the audit log."""
+    before = datetime.now(UTC) - timedelta(days=CONFIRM_LINK_DAYS)
+    purged = await asyncio.to_thread(ctx.community.store.purge_unconfirmed, created_before=before)
+    if purged:
+        await asyncio.to_thread(
+            ctx.audit.record,
+            action="community.purge_unconfirmed",
+            resource="community/registrations",
+            outcome="success",
+            detail={"registrations": purged, "created_before": before.isoformat()},
+        )
+    return purged
+
+
+async def purge_unconfirmed_forever(ctx: AppContext) -> None:
+    while True:
+        await purge_unconfirmed(ctx)
+        await asyncio.sleep(PURGE_EVERY_S)
+
+
 def background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
-    return []
+    return [purge_unconfirmed_forever(ctx)]
