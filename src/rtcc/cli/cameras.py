@@ -3,9 +3,11 @@ set|clear CAMERA_ID` and `rtcc cameras onvif HOST[:PORT]`."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +16,7 @@ from rtcc.cli.calls import AgencyOpt, MappingOpt, _agency, _keep_problems, _repo
 from rtcc.cli.common import console, err_console, load_settings, open_database, print_json
 from rtcc.engines.camera_sight import cameras_that_see
 from rtcc.ingest.cameras_import import import_cameras, load_cameras_mapping
+from rtcc.ingest.onvif import OnvifDevice, OnvifFailed, read_device, registry_entry
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.camera_credentials import CameraCredentials, Credential
 from rtcc.storage.db import Database
@@ -141,3 +144,99 @@ def credentials_clear(
         raise typer.Exit(1)
     _audit_credentials(db, camera.agency_id, [camera.id], "cleared", "command line")
     console.print(f"credentials cleared for {camera.id}")
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        return address, 80
+    return host.strip("[]"), int(port)
+
+
+def _described(device: OnvifDevice) -> dict[str, Any]:
+    found = dataclasses.asdict(device)
+    found.pop("address_login", None)  # a login is never printed
+    found["has_ptz"] = device.has_ptz
+    return found
+
+
+@cameras_app.command("onvif")
+def onvif(
+    address: Annotated[str, typer.Argument(help="The device: HOST or HOST:PORT (port 80 if not given).")],
+    username: Annotated[str, typer.Option("--username", help="The device's user name.")],
+    camera_id: Annotated[
+        str | None, typer.Option("--camera-id", help="The camera's id in the registry.")
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="Media profile token (default: the largest).")] = None,
+    register: Annotated[bool, typer.Option("--register", help="Write it to the registry.")] = False,
+    lat: Annotated[float | None, typer.Option(min=-90, max=90, help="Latitude of a new camera.")] = None,
+    lon: Annotated[float | None, typer.Option(min=-180, max=180, help="Longitude of a new camera.")] = None,
+    name: Annotated[str | None, typer.Option(help="Name shown to operators.")] = None,
+    kind: Annotated[str, typer.Option(help="Kind of a new camera.")] = "city_cctv",
+    agency: AgencyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read an ONVIF camera's profiles, stream and snapshot addresses and PTZ abilities; with --register,
+    make (or update) its registry entry and keep its login sealed. The password is read from standard
+    input or prompted."""
+    if register and not camera_id:
+        err_console.print("[red]--register needs --camera-id[/red]")
+        raise typer.Exit(2)
+    host, port = _host_port(address)
+    password = _read_password()
+    try:
+        device = asyncio.run(read_device(host, port, username, password))
+    except OnvifFailed as exc:
+        err_console.print(f"[red]{address}: {exc}[/red]")
+        raise typer.Exit(1) from None
+    out: dict[str, Any] = {"device": _described(device)}
+    if camera_id:
+        settings = load_settings()
+        db = open_database(settings)
+        live = SqlLiveState(db)
+        existing = live.camera(camera_id)
+        agency_id = existing.agency_id if existing is not None else _agency(db, agency)
+        try:
+            row = registry_entry(
+                device,
+                camera_id=camera_id,
+                agency_id=agency_id,
+                profile_token=profile,
+                existing=existing.model_dump(mode="python") if existing is not None else None,
+                name=name,
+                lat=lat,
+                lon=lon,
+                kind=kind,
+            )
+        except OnvifFailed as exc:
+            err_console.print(f"[red]{camera_id}: {exc}[/red]")
+            raise typer.Exit(1) from None
+        if register:
+            live.register("camera", [{**row, "kind": str(row["kind"]), "status": str(row["status"])}])
+            CameraCredentials(db, settings.secret_key).save(
+                camera_id, agency_id, Credential(username, password), by="onvif"
+            )
+            _audit_credentials(db, agency_id, [camera_id], "set", "onvif")
+        out["entry"] = {k: (str(v) if k in ("kind", "status") else v) for k, v in row.items()}
+        out["registered"] = register
+    if as_json:
+        print_json(out)
+        return
+    table = Table(title=f"{device.manufacturer or ''} {device.model or ''} at {host}:{port}".strip())
+    for col in ("profile", "resolution", "stream", "snapshot"):
+        table.add_column(col)
+    for p in device.profiles:
+        size = f"{p.width}x{p.height}" if p.width and p.height else ""
+        table.add_row(f"{p.name} ({p.token})", size, p.stream_url or "", p.snapshot_url or "")
+    console.print(table)
+    if device.ptz is not None:
+        ranges = ", ".join(
+            f"{axis} {r.min:g} to {r.max:g}"
+            for axis, r in (("pan", device.ptz.pan), ("tilt", device.ptz.tilt), ("zoom", device.ptz.zoom))
+            if r is not None
+        )
+        console.print(f"PTZ: {ranges}; {device.ptz.presets or 0} presets")
+    else:
+        console.print("no PTZ")
+    if camera_id:
+        console.print(f"{camera_id}: {'registered' if register else 'not registered (add --register)'}")
