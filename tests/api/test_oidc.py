@@ -387,3 +387,14 @@ def test_an_administrator_sees_and_removes_the_pinned_identity(sso: TestClient, 
     # The next sign-in links the new identity.
     assert outcome(through_provider(sso))[1] == {"sso": "signed-in"}
     assert sso.get("/api/v1/users/operator/sso", headers=admin).json()[0]["subject"] == "sub-operator-0002"
+
+
+def test_a_second_factor_shown_by_the_provider_stands_in_for_enrolment(
+    sso_mfa: TestClient, idp: OidcProvider
+) -> None:
+    """Where the agency requires a second factor, a provider that shows one (amr) is enough: the account
+    has no code of its own to set up."""
+    idp.identity = Identity("operator", "sub-operator-0001", amr=["pwd", "mfa"])
+    assert outcome(through_provider(sso_mfa)) == ("/", {"sso": "signed-in"})
+    assert sso_mfa.post("/api/v1/auth/sso/session").json()["mfa_enrolment_required"] is False
+    assert sso_mfa.get("/api/v1/calls").status_code == 200

@@ -10,7 +10,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rtcc.api.context import AppContext
 
 # Feeds' machine submissions are counted per source, not audited per batch; sign-in audits itself.
-NOT_AUDITED = ("/api/v1/ingest", "/api/v1/auth/login", "/api/v1/auth/logout")
+# Routes that write their own, fuller entries (and whose query strings hold one-use secrets).
+NOT_AUDITED = (
+    "/api/v1/ingest",
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/sso/callback",
+    "/api/v1/auth/sso/code",
+)
 
 
 def action_for(method: str, has_query: bool) -> str:

@@ -49,7 +49,9 @@ ENROLMENT_PATHS = ("/api/v1/auth/mfa/", "/api/v1/auth/me", "/api/v1/auth/logout"
 
 
 def needs_enrolment(ctx: AppContext, session: SessionInfo) -> bool:
-    return bool(ctx.settings.require_mfa) and not session.user.mfa_enrolled
+    """A session must set up a second factor first unless the account has one, or the single sign-on
+    provider that opened the session vouched for one."""
+    return bool(ctx.settings.require_mfa) and not session.user.mfa_enrolled and not session.provider_mfa
 
 
 async def current_session(request: Request, ctx: Ctx) -> SessionInfo:

@@ -53,6 +53,8 @@ class SessionInfo:
     user: User
     created_at: datetime
     last_seen_at: datetime
+    # A single sign-on provider vouched for the second factor of this sign-in.
+    provider_mfa: bool = False
 
 
 class Accounts:
@@ -262,7 +264,7 @@ class Accounts:
         return bool(res.rowcount)
 
     # ---- sessions ----------------------------------------------------------------------------------------
-    def start_session(self, user: User, source_ip: str | None) -> str:
+    def start_session(self, user: User, source_ip: str | None, *, provider_mfa: bool = False) -> str:
         token = secrets.token_urlsafe(32)
         now = now_utc()
         with self.db.write() as conn:
@@ -273,6 +275,7 @@ class Accounts:
                     created_at=now,
                     last_seen_at=now,
                     source_ip=source_ip,
+                    second_factor="provider" if provider_mfa else None,
                 )
             )
         return token
@@ -311,7 +314,7 @@ class Accounts:
             last_login_at=r.last_login_at,
             mfa_enrolled_at=r.mfa_enrolled_at,
         )
-        return SessionInfo(token_hash, user, r.created_at, now)
+        return SessionInfo(token_hash, user, r.created_at, now, r.second_factor == "provider")
 
     def end_session(self, token_hash: str) -> None:
         with self.db.write() as conn:

@@ -70,6 +70,8 @@ sessions = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime()),
     Column("source_ip", String(64)),
+    # "provider" when a single sign-on provider vouched for a second factor (see rtcc.api.deps).
+    Column("second_factor", String(16)),
 )
 
 sources = Table(

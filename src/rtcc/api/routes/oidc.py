@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -146,7 +147,14 @@ async def _open_session(
     ctx: AppContext, request: Request, response: Response, user: User, detail: dict[str, Any]
 ) -> str:
     await asyncio.to_thread(ctx.accounts.note_sign_in, user.id)
-    token = await asyncio.to_thread(ctx.accounts.start_session, user, client_ip(request))
+    token = await asyncio.to_thread(
+        partial(
+            ctx.accounts.start_session,
+            user,
+            client_ip(request),
+            provider_mfa=detail.get("second_factor") == "provider",
+        )
+    )
     await asyncio.to_thread(
         ctx.audit.record,
         action="login",

@@ -19,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("second_factor", sa.String(length=16), nullable=True))
     op.create_table(
         "sso_identities",
         sa.Column("issuer", sa.String(length=500), nullable=False),
@@ -56,6 +58,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_column("second_factor")
     with op.batch_alter_table("sso_second_steps", schema=None) as batch_op:
         batch_op.drop_index("ix_sso_second_steps_created_at")
     op.drop_table("sso_second_steps")
