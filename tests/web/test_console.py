@@ -5,6 +5,7 @@ field. Each test leaves a screenshot in test-output/web/."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -393,3 +394,79 @@ def test_plates_are_searched_with_a_purpose_tracked_on_the_map_and_entered_on_th
         and entries[0]["added_by"] == "operator"
     )
     assert page.errors == [], page.errors
+
+
+DASH = "\N{EN DASH}"  # what the panel shows where there is nothing to measure
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return DASH
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def test_the_reports_tab_shows_the_same_response_times_and_alert_precision_as_the_report(
+    demo: Demo, open_page: Any
+) -> None:
+    page = _console(demo, open_page, "operator")
+    p = page.page
+    p.click("button.tab[data-tab=reports]")
+    intervals = ("received_to_dispatched", "dispatched_to_on_scene", "received_to_on_scene")
+
+    def times_match() -> bool:
+        # The city keeps moving: ask the panel again, then the report, until both saw the same calls.
+        p.select_option("select[name=by]", "")
+        p.select_option("select[name=by]", "priority")
+        p.wait_for_selector(".report-times table.response-times, .report-times p")
+        since = (datetime.now(UTC) - timedelta(days=7)).isoformat()
+        report = demo.api(
+            "operator", "GET", "/api/v1/reports/response-times", params={"by": "priority", "since": since}
+        ).json()
+        shown = p.eval_on_selector_all(
+            "table.response-times tbody tr",
+            "rows => rows.map(r => [...r.children].map(c => c.textContent))",
+        )
+        expected = []
+        for g in report:
+            by_name = {i["interval"]: i for i in g["intervals"]}
+            cells = []
+            for name in intervals:
+                i = by_name.get(name)
+                if not i or not i["count"]:
+                    cells.append(DASH)
+                else:
+                    cells.append(f"{_duration(i['median_s'])} · p90 {_duration(i['p90_s'])}")
+            label = "All calls" if g["group"] == "all" else g["group"]
+            expected.append([label, str(g["calls"]), *cells])
+        return bool(expected) and shown == expected
+
+    _wait(times_match, 40, "the panel's response times to match the report")
+
+    def outcomes_match() -> bool:
+        p.select_option("select[name=period]", "day")
+        p.select_option("select[name=period]", "week")
+        p.wait_for_selector(".report-outcomes table.alert-outcomes, .report-outcomes p")
+        report = demo.api(
+            "operator", "GET", "/api/v1/reports/alert-outcomes", params={"period": "week"}
+        ).json()
+        shown = p.eval_on_selector_all(
+            "table.alert-outcomes tbody tr", "rows => rows.map(r => [...r.children].map(c => c.textContent))"
+        )
+        lines = [x for x in reversed(report["lines"]) if x["period"] != "total"]
+        lines += [x for x in report["lines"] if x["period"] == "total"]
+        expected = [
+            [
+                "All periods" if line["period"] == "total" else line["period"],
+                str(line["alerts"]),
+                str(line["with_outcome"]),
+                str(line["confirmed"]),
+                DASH if line["precision"] is None else f"{line['precision'] * 100:.1f}%",
+            ]
+            for line in lines
+        ]
+        return shown == expected
+
+    _wait(outcomes_match, 40, "the panel's alert outcomes to match the report")
+    page.shot("reports")
+    assert page.errors == []

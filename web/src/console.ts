@@ -15,13 +15,14 @@ import { AuditScreen } from "./panels/audit";
 import { IncidentWorkspace } from "./panels/incident";
 import { PlatesPanel } from "./panels/plates";
 import { Positions } from "./panels/positions";
+import { Reports } from "./panels/reports";
 import { showCamera, VideoWall } from "./panels/wall";
 import { LivePicture, PRIORITY_COLOURS } from "./picture";
-import { type Alert, type Call, ROLES_WITH_AUDIT_READ, ROLES_WITH_LIVE_READ, type User } from "./types";
+import { type Alert, type Call, ROLES_WITH_AUDIT_READ, ROLES_WITH_LIVE_READ, ROLES_WITH_REPORTS_READ, type User } from "./types";
 import { $, ago, h, words } from "./ui";
 
 const TABS = ["alerts", "calls", "wall", "plates", "positions"] as const;
-type Tab = (typeof TABS)[number] | "audit";
+type Tab = (typeof TABS)[number] | "reports" | "audit";
 
 function percentile(values: number[], p: number): number | null {
   if (!values.length) return null;
@@ -84,7 +85,9 @@ function start(root: HTMLElement, me: User): void {
     startAuditOnly(root, me);
     return;
   }
-  const tabs: Tab[] = mayAudit ? [...TABS, "audit"] : [...TABS];
+  const tabs: Tab[] = [...TABS];
+  if (ROLES_WITH_REPORTS_READ.includes(me.role)) tabs.push("reports");
+  if (mayAudit) tabs.push("audit");
   const picture = new LivePicture();
   const link = h("span", { class: "link", "data-state": "connecting" }, "connecting");
   const counts = h("span", { class: "counts" });
@@ -112,12 +115,17 @@ function start(root: HTMLElement, me: User): void {
   document.body.classList.add("signed-in");
 
   let audit: AuditScreen | null = null;
+  let reports: Reports | null = null;
   function show(tab: Tab): void {
     for (const t of tabs) panels[t].hidden = t !== tab;
     for (const b of tabButtons) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
     document.body.dataset.tab = tab;
     map.invalidateSize();
     if (tab === "alerts") panels.alerts.focus();
+    if (tab === "reports") {
+      reports ??= new Reports(panels.reports);
+      reports.refresh();
+    }
     if (tab === "audit" && !audit) {
       audit = new AuditScreen(panels.audit);
       void audit.start();

@@ -219,6 +219,7 @@ export interface Bulletin {
 // rtcc.domain.roles.PERMISSIONS (tests/api/test_audit_screen.py checks that the two agree).
 export const ROLES_WITH_AUDIT_READ: readonly string[] = ["auditor"];
 export const ROLES_WITH_LIVE_READ: readonly string[] = ["admin", "supervisor", "operator", "officer", "analyst"];
+export const ROLES_WITH_REPORTS_READ: readonly string[] = ["admin", "supervisor", "operator", "analyst", "auditor"];
 
 export interface AuditEntry {
   seq: number;

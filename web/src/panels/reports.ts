@@ -33,10 +33,10 @@ interface OutcomeReport {
   lines: PeriodLine[];
 }
 
-const INTERVALS: [string, string][] = [
-  ["received_to_dispatched", "Received → dispatched"],
-  ["dispatched_to_on_scene", "Dispatched → on scene"],
-  ["received_to_on_scene", "Received → on scene"],
+const INTERVALS: [string, string, string][] = [
+  ["received_to_dispatched", "To dispatch", "Received to dispatched"],
+  ["dispatched_to_on_scene", "Travel", "Dispatched to first unit on scene"],
+  ["received_to_on_scene", "To scene", "Received to first unit on scene"],
 ];
 
 const WINDOWS: [string, number | null][] = [
@@ -138,7 +138,7 @@ export class Reports {
       h(
         "table",
         { class: "response-times" },
-        h("thead", {}, h("tr", {}, h("th", {}, this.by ? (this.by === "type" ? "Call type" : "Priority") : ""), h("th", { class: "num" }, "Calls"), ...INTERVALS.map(([, label]) => h("th", { class: "num" }, label)))),
+        h("thead", {}, h("tr", {}, h("th", {}, this.by ? (this.by === "type" ? "Call type" : "Priority") : ""), h("th", { class: "num" }, "Calls"), ...INTERVALS.map(([, label, title]) => h("th", { class: "num", title }, label)))),
         h(
           "tbody",
           {},
@@ -146,7 +146,7 @@ export class Reports {
             h(
               "tr",
               { "data-group": g.group },
-              h("td", {}, g.group || "All"),
+              h("td", {}, g.group === "all" ? "All calls" : g.group),
               h("td", { class: "num" }, String(g.calls)),
               ...INTERVALS.map(([name]) => {
                 const i = g.intervals.find((x) => x.interval === name);
@@ -155,7 +155,7 @@ export class Reports {
                   "td",
                   { class: "num", "data-interval": name, title: `${i.count} calls measured` },
                   h("strong", {}, duration(i.median_s)),
-                  h("span", { class: "quiet" }, ` · p90 ${duration(i.p90_s)}`),
+                  h("span", { class: "quiet p90" }, ` · p90 ${duration(i.p90_s)}`),
                 );
               }),
             ),
@@ -187,11 +187,12 @@ export class Reports {
         h(
           "tbody",
           {},
-          ...[...report.lines].reverse().map((l) =>
+          // Newest period first, the whole span last.
+          ...[...report.lines.filter((l) => l.period !== "total").reverse(), ...report.lines.filter((l) => l.period === "total")].map((l) =>
             h(
               "tr",
               { "data-period": l.period },
-              h("td", {}, l.period),
+              h("td", {}, l.period === "total" ? "All periods" : l.period),
               h("td", { class: "num" }, String(l.alerts)),
               h("td", { class: "num" }, String(l.with_outcome)),
               h("td", { class: "num" }, String(l.confirmed)),
