@@ -127,10 +127,13 @@ async def grab_frame(
         async with asyncio.timeout(timeout_s):
             frame, _ = await proc.communicate()
     except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
         raise SnapshotFailed(f"the stream gave no picture within {timeout_s:g} s") from None
+    finally:
+        # Given up (or the server stopping): ffmpeg is stopped and reaped, not left running.
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
     if proc.returncode != 0 or not frame:
         raise SnapshotFailed(f"the stream could not be read (ffmpeg exit {proc.returncode})")
     return frame
