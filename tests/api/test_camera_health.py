@@ -109,6 +109,14 @@ def test_every_health_state_is_seen_and_alerted_and_a_repaired_camera_comes_back
     for camera_id in expected:
         assert health[camera_id]["uptime"]["24h"]["percent"] == 0.0  # down since first watched
 
+    # Each change went out as a camera.status event with its reason, for the map, the wall and the alerts.
+    events = client.get(
+        "/api/v1/events", headers=operator, params={"type": "camera.status", "limit": 500}
+    ).json()
+    reasons = {e["payload"]["camera_id"]: e["payload"].get("reason", "") for e in events}
+    assert {c: reasons[c].partition(":")[0] for c in expected} == expected
+    assert all(e["payload"]["status"] == "down" for e in events) and "HEALTHY" not in reasons
+
     # The live picture and the alerts say the same, with the reason.
     live = {c["id"]: c for c in client.get("/api/v1/cameras", headers=operator).json()}
     assert live["BLACK"]["status"] == "down" and live["BLACK"]["status_reason"].startswith("black:")

@@ -335,7 +335,8 @@ class CameraHealthMonitor:
             try:
                 await self.check(camera)
             except Exception as exc:  # one camera's failure must not stop the others' probes
-                log.error("camera_probe_failed", camera_id=camera.id, error=repr(exc))
+                # The error's type only: its text could quote the camera's address and login.
+                log.error("camera_probe_failed", camera_id=camera.id, error=type(exc).__name__)
             finally:
                 self._in_flight.discard(camera.id)
 

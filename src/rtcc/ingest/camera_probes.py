@@ -104,6 +104,8 @@ async def fetch_snapshot(
         raise SnapshotFailed(f"the camera did not answer within {timeout_s:g} s") from None
     except httpx.HTTPError as exc:
         raise SnapshotFailed(f"could not reach the camera ({type(exc).__name__})") from None
+    except httpx.InvalidURL:
+        raise SnapshotFailed("the camera's snapshot address is not a valid address") from None
     return b"".join(chunks), content_type
 
 
