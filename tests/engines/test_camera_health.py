@@ -5,9 +5,13 @@ an alert."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import numpy as np
+from PIL import Image
 
 from rtcc.domain.entities import Camera
 from rtcc.domain.events import Event
@@ -24,7 +28,7 @@ from rtcc.engines.camera_health import (
     spread_offset,
     uptime,
 )
-from tests.ingest.test_camera_probes import flat, scene
+from tests.ingest.test_camera_probes import flat, jpeg, scene
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -35,6 +39,17 @@ def test_sensor_noise_is_not_change_but_a_moving_car_is() -> None:
     assert changed(picture(scene(1)), picture(scene(2)))
     noisy = [picture(scene(None, noise=8.0)) for _ in range(2)]  # a grainy night picture
     assert not changed(noisy[0], noisy[1])
+
+
+def test_a_clock_ticking_over_a_still_scene_and_the_lights_coming_on_are_change() -> None:
+    still = scene(None, noise=0.0, seed=1)
+    img = np.asarray(Image.open(io.BytesIO(still)).convert("L"), dtype=np.float32)
+    clocked = img.copy()
+    clocked[8:22, 250:258] = 255.0  # one digit of a burned-in clock turns over
+    brighter = img + 12.0
+    assert not changed(picture(still), picture(jpeg(img)))
+    assert changed(picture(jpeg(img)), picture(jpeg(clocked)))
+    assert changed(picture(jpeg(img)), picture(jpeg(brighter)))
 
 
 def test_black_and_covered_pictures_are_told_apart_from_a_dim_scene() -> None:
