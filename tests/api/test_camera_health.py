@@ -150,6 +150,27 @@ def test_every_health_state_is_seen_and_alerted_and_a_repaired_camera_comes_back
     bad = client.put("/api/v1/camera-maintenance/ERROR", headers=supervisor, json={"ticket": "x" * 101})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "ticket"
 
+    # A recorder saying the black camera is alive does not bring it back: its picture is still black.
+    heartbeat = {
+        "id": "black-alive",
+        "type": "camera.status",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "payload": {"camera_id": "BLACK", "status": "up"},
+    }
+    send(client, world.keys["cad"], [heartbeat])
+
+    def black_reports() -> list[str]:
+        events = client.get(
+            "/api/v1/events", headers=operator, params={"type": "camera.status", "limit": 500}
+        ).json()
+        return [e["payload"]["status"] for e in events if e["payload"]["camera_id"] == "BLACK"]
+
+    assert eventually(lambda: len(black_reports()) == 3 and black_reports()) == ["down", "up", "down"]
+    eventually(lambda: client.get("/api/v1/camera-health/BLACK", headers=operator).json()["status"] == "down")
+    black = client.get("/api/v1/camera-health/BLACK", headers=operator).json()
+    assert [h["status"] for h in black["history"]] == ["down"] and black["uptime"]["24h"]["percent"] == 0.0
+    assert "BLACK" not in alerts("camera.up")
+
     # The camera is repaired: it comes back, an alert says so, and it leaves the maintenance list.
     cams.broken.clear()
     cams.shows["error"] = "healthy"

@@ -154,10 +154,12 @@ def test_a_status_event_carries_the_reason_and_the_place() -> None:
     assert condition_of(HealthState.DOWN, "lens smashed") is Condition.REPORTED
 
 
-def status_report(camera_id: str, status: str, at: datetime, seq: int = 1, **extra: Any) -> Event:
+def status_report(
+    camera_id: str, status: str, at: datetime, seq: int = 1, *, prefix: str = "rec-", **extra: Any
+) -> Event:
     return Event(
         seq=seq,
-        id=f"rec-{seq}",
+        id=f"{prefix}{seq}",
         type="camera.status",
         source_id="recorder",
         agency_id="cpd",
@@ -228,3 +230,23 @@ def test_probes_are_spread_over_the_interval() -> None:
     quarters = [sum(1 for o in offsets if q / 4 <= o < (q + 1) / 4) for q in range(4)]
     assert all(200 < n < 300 for n in quarters)
     assert spread_offset("CAM-1") == spread_offset("CAM-1")
+
+
+def test_a_heartbeat_does_not_bring_back_a_camera_whose_picture_is_bad() -> None:
+    changes = StatusChanges()
+    monitor = "camhealth-"
+    reports = [
+        status_report("C1", "down", T0, 1, prefix=monitor, reason="black: the picture is dark"),
+        status_report("C1", "up", T0 + timedelta(seconds=30), 2),  # the recorder: "I am alive"
+        status_report("C1", "down", T0 + timedelta(seconds=60), 3, prefix=monitor, reason="black: dark"),
+        status_report("C1", "up", T0 + timedelta(seconds=120), 4, prefix=monitor),  # a good picture
+        status_report("C2", "down", T0, 5, prefix=monitor, reason="no heartbeat: nothing heard for 200 s"),
+        status_report("C2", "up", T0 + timedelta(seconds=10), 6),  # it reports in again
+    ]
+    raised = [alert_for(e) for e in reports if changes.is_change(e)]
+    assert [(a["payload"]["kind"], a["payload"]["detail"]["camera_id"]) for a in raised if a] == [
+        ("camera.down", "C1"),
+        ("camera.up", "C1"),
+        ("camera.down", "C2"),
+        ("camera.up", "C2"),
+    ]

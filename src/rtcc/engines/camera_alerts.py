@@ -2,18 +2,21 @@
 
 Only changes raise one: cameras and their recorders report in over and over (heartbeats saying "up"), and
 the health monitor reports a new reason for a camera that stays down (frozen, then unreachable). A camera
-first heard of while down raises one; first heard of while up, none.
+first heard of while down raises one; first heard of while up, none. A heartbeat does not bring back a
+camera the health monitor found down by its picture (see StatusChanges).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from rtcc.domain.events import CAMERA_STATUS, Event
 from rtcc.domain.ports import EventBus
 from rtcc.domain.vocab import HealthState
+from rtcc.engines.camera_health import StatusChanges
+
+__all__ = ["CameraAlertEngine", "StatusChanges", "alert_for"]
 
 # emit(agency_id, envelopes): engines' events go back through the ingest pipeline under the agency.
 Emit = Callable[[str, list[dict[str, Any]]], Awaitable[Any]]
@@ -39,24 +42,6 @@ def alert_for(event: Event) -> dict[str, Any] | None:
             "detail": {"camera_id": status.camera_id, "event_id": event.id, "agency_id": event.agency_id},
         },
     }
-
-
-class StatusChanges:
-    """The last status heard of each camera, to tell a change from a repeated report."""
-
-    def __init__(self) -> None:
-        self._last: dict[tuple[str, str], tuple[HealthState, datetime]] = {}
-
-    def is_change(self, event: Event) -> bool:
-        status = CAMERA_STATUS.payload(event)
-        key = (event.agency_id, status.camera_id)
-        held = self._last.get(key)
-        if held is not None and event.occurred_at < held[1]:
-            return False  # an older report that arrived late changes nothing now
-        self._last[key] = (status.status, event.occurred_at)
-        if held is None:
-            return status.status is HealthState.DOWN
-        return held[0] is not status.status
 
 
 class CameraAlertEngine:

@@ -270,6 +270,45 @@ def spread_offset(camera_id: str) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+class StatusChanges:
+    """The last status accepted for each camera, to tell a change from a repeated or contradicted report.
+
+    A report older than the last one accepted changes nothing. A camera that the health monitor found down
+    by its picture or by not answering (frozen, black, covered, unreachable) is not brought back by an "up"
+    from anyone else: a recorder saying it is alive says nothing of the picture. Only the monitor's own
+    "up" (a good picture) brings it back. A camera down for silence comes back with any report."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str], tuple[HealthState, datetime, bool]] = {}
+
+    def accept(self, event: Event) -> tuple[bool, HealthState | None]:
+        """Whether the report is taken as the camera's status, and the status accepted before it."""
+        report = CAMERA_STATUS.payload(event)
+        key = (event.agency_id, report.camera_id)
+        held = self._last.get(key)
+        if held is not None:
+            held_status, held_at, held_by_picture = held
+            if event.occurred_at < held_at:
+                return False, held_status
+            if held_by_picture and report.status is HealthState.UP and not event.id.startswith(EVENT_PREFIX):
+                return False, held_status
+        by_picture = (
+            event.id.startswith(EVENT_PREFIX)
+            and report.status is HealthState.DOWN
+            and condition_of(report.status, report.reason) is not Condition.NO_HEARTBEAT
+        )
+        self._last[key] = (report.status, event.occurred_at, by_picture)
+        return True, held[0] if held is not None else None
+
+    def is_change(self, event: Event) -> bool:
+        """Whether the report changes the camera's status (a camera first heard of counts when down)."""
+        accepted, before = self.accept(event)
+        if not accepted:
+            return False
+        status = CAMERA_STATUS.payload(event).status
+        return status is HealthState.DOWN if before is None else before is not status
+
+
 # ---- the monitor ----------------------------------------------------------------------------------------
 
 

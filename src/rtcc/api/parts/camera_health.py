@@ -12,7 +12,7 @@ import structlog
 from rtcc.config import Settings
 from rtcc.domain.entities import Camera
 from rtcc.domain.events import CAMERA_STATUS, Event
-from rtcc.engines.camera_health import CameraHealthMonitor, ProbeResult, condition_of
+from rtcc.engines.camera_health import CameraHealthMonitor, ProbeResult, StatusChanges, condition_of
 from rtcc.ingest.camera_probes import PROBE_TIMEOUT_S, Login, SnapshotFailed, probe_camera
 from rtcc.storage.camera_credentials import CameraCredentials
 from rtcc.storage.camera_health import CameraHealthStore
@@ -84,9 +84,12 @@ async def record_status_changes(ctx: AppContext, monitor: CameraHealthMonitor) -
     """Every ``camera.status`` report, whoever sent it: a heartbeat for the monitor, and a row of history
     when it changes the camera's status."""
     sub = ctx.bus.subscribe([CAMERA_STATUS.name], maxsize=5000)
+    accepted = StatusChanges()  # the same rule as the alerts: history and alerts tell one story
     while True:
         event: Event = await sub.get()
         monitor.heard(event)
+        if not accepted.accept(event)[0]:
+            continue
         report = CAMERA_STATUS.payload(event)
         try:
             await asyncio.to_thread(
