@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -167,8 +168,14 @@ class EngineEmitter:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
         self._sources: dict[str, SourceContext] = {}
+        # Engines emit from several threads; the first two emits for an agency must not both create its source.
+        self._lock = threading.Lock()
 
     def _source(self, agency_id: str) -> SourceContext:
+        with self._lock:
+            return self._source_locked(agency_id)
+
+    def _source_locked(self, agency_id: str) -> SourceContext:
         if agency_id not in self._sources:
             name = ENGINE_SOURCE_PREFIX + agency_id
             source = self.ctx.accounts.source_by_name(name)

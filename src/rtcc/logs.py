@@ -12,6 +12,10 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 
 def configure_logging(level: str = "info") -> None:
+    # The HTTP client logs every request at INFO (camera probes, snapshot fetches): noise, and an address
+    # may carry more than an operator should read in a log.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
