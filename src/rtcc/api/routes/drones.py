@@ -147,7 +147,10 @@ class FlightOut(BaseModel):
     arrived_at: datetime | None
     returning_at: datetime | None
     landed_at: datetime | None
-    time_to_scene_s: float | None = Field(..., description="From the dispatch to arrival over the scene.")
+    time_to_scene_s: float | None = Field(
+        ...,
+        description="From the dispatch to arrival over the scene (null when the drone's clock runs behind).",
+    )
     flight_to_scene_s: float | None = Field(
         ..., description="From take-off to arrival, by the drone's clock."
     )
@@ -225,6 +228,13 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return None if start is None or end is None else round((end - start).total_seconds(), 1)
 
 
+def _time_to_scene(f: FlightRecord) -> float | None:
+    """Dispatch (the server's clock) to arrival (the drone's): shown only when the two clocks agree well
+    enough that the arrival is not before the dispatch (a replayed or simulated feed may run behind)."""
+    seconds = _seconds(f.opened_at, f.arrived_at) if f.origin == "dispatch" else None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
 def flight_out(f: FlightRecord) -> FlightOut:
     used = None
     if f.battery_start_pct is not None and f.battery_end_pct is not None:
@@ -249,7 +259,7 @@ def flight_out(f: FlightRecord) -> FlightOut:
         arrived_at=f.arrived_at,
         returning_at=f.returning_at,
         landed_at=f.landed_at,
-        time_to_scene_s=_seconds(f.opened_at, f.arrived_at) if f.origin == "dispatch" else None,
+        time_to_scene_s=_time_to_scene(f),
         flight_to_scene_s=_seconds(f.launched_at, f.arrived_at),
         battery_start_pct=f.battery_start_pct,
         battery_end_pct=f.battery_end_pct,
