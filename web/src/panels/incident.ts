@@ -1,8 +1,9 @@
 // The incident workspace: everything about one call in one place. Details and timeline, the threat brief,
-// cameras that can see the location (with a live view), the nearest units by driving time, notes, and a
-// bulletin to the units on the call.
+// cameras that can see the location (with a live view), the nearest units by driving time, a drone sent
+// to the scene, notes, and a bulletin to the units on the call.
 
 import { get, post } from "../api";
+import "../drones.css";
 import type { LivePicture } from "../picture";
 import type { Bulletin, CadIncident, CameraSight, NearestUnit, ThreatBrief } from "../types";
 import { clock, h, toast, words } from "../ui";
@@ -17,6 +18,8 @@ export interface WorkspaceHooks {
 export class IncidentWorkspace {
   callId: string | null = null;
   private reloadTimer = 0;
+  private droneTimer = 0;
+  private droneBox: HTMLElement | null = null;
 
   constructor(
     private root: HTMLElement,
@@ -31,10 +34,19 @@ export class IncidentWorkspace {
         if (this.callId) void this.refreshDetails(this.callId);
       }, 1000);
     });
+    picture.on("drones", () => {
+      // A drone reported in: its flight may have moved on (launched, over the scene, home). At most every 3 s.
+      if (!this.callId || !this.droneBox || this.droneTimer) return;
+      this.droneTimer = window.setTimeout(() => {
+        this.droneTimer = 0;
+        if (this.callId && this.droneBox) void this.loadFlights(this.callId, this.droneBox);
+      }, 3000);
+    });
   }
 
   close(): void {
     this.callId = null;
+    this.droneBox = null;
     this.root.hidden = true;
     this.root.replaceChildren();
     document.body.classList.remove("workspace-open");
@@ -49,6 +61,7 @@ export class IncidentWorkspace {
       brief: h("section", { class: "ws-brief", "aria-label": "Threat brief" }, h("h3", {}, "Threat brief"), h("p", { class: "quiet" }, "Loading…")),
       cameras: h("section", { class: "ws-cameras", "aria-label": "Cameras that can see the location" }, h("h3", {}, "Cameras"), h("p", { class: "quiet" }, "Loading…")),
       units: h("section", { class: "ws-units", "aria-label": "Nearest units" }, h("h3", {}, "Nearest units"), h("p", { class: "quiet" }, "Loading…")),
+      drone: h("section", { class: "ws-drone", "aria-label": "Drone" }, h("h3", {}, "Drone"), h("p", { class: "quiet" }, "Loading…")),
       notes: h("section", { class: "ws-notes", "aria-label": "Notes" }),
       bulletin: h("section", { class: "ws-bulletin", "aria-label": "Bulletin to the units on the call" }),
     };
@@ -59,7 +72,7 @@ export class IncidentWorkspace {
         h("h2", {}, `Call ${callId}`),
         h("button", { class: "secondary", "aria-label": "Close the incident", onclick: () => this.close() }, "Close ✕"),
       ),
-      h("div", { class: "ws-grid" }, sections.details, sections.brief, sections.cameras, sections.units, sections.notes, sections.bulletin),
+      h("div", { class: "ws-grid" }, sections.details, sections.brief, sections.cameras, sections.units, sections.drone, sections.notes, sections.bulletin),
     );
     const incident = await this.refreshDetails(callId);
     if (!incident || this.callId !== callId) return;
@@ -67,6 +80,8 @@ export class IncidentWorkspace {
     void this.loadBrief(callId, sections.brief);
     void this.loadCameras(incident, sections.cameras);
     void this.loadUnits(callId, sections.units);
+    this.droneBox = sections.drone;
+    void this.loadDrone(incident, sections.drone);
     this.renderNotes(incident, sections.notes);
     void this.loadBulletins(callId, sections.bulletin);
   }
@@ -144,6 +159,112 @@ export class IncidentWorkspace {
     } catch (err) {
       box.replaceChildren(h("h3", {}, "Nearest available units"), h("p", { class: "error" }, (err as Error).message));
     }
+  }
+
+  /** The drone that would go (and its time to scene), or why none can; the button sends it. Below, the
+   * flights sent to this call with their progress and a live view of the drone's camera. */
+  private async loadDrone(c: CadIncident, box: HTMLElement): Promise<void> {
+    const choice = h("div", { class: "drone-choice" });
+    const flights = h("div", { class: "drone-flights" });
+    box.replaceChildren(h("h3", {}, "Drone"), choice, flights);
+    if (c.lat === null || c.lon === null) {
+      choice.replaceChildren(h("p", { class: "quiet" }, "The call has no location: no drone can be sent to it."));
+      return;
+    }
+    await Promise.all([this.loadDroneChoice(c.call_id, choice), this.loadFlights(c.call_id, box)]);
+  }
+
+  private async loadDroneChoice(callId: string, box: HTMLElement): Promise<void> {
+    let options: DroneOptions;
+    try {
+      options = await get<DroneOptions>(`/api/v1/drones/options?call_id=${encodeURIComponent(callId)}`);
+    } catch (err) {
+      box.replaceChildren(h("p", { class: "error" }, (err as Error).message));
+      return;
+    }
+    const outcome = h("p", { class: "drone-outcome", role: "status" });
+    const send = h("button", { type: "button", disabled: !options.best }, "Send drone");
+    send.addEventListener("click", async () => {
+      send.disabled = true;
+      try {
+        const sent = await post<DroneDispatch>("/api/v1/drones/dispatch", { call_id: callId });
+        outcome.className = "drone-outcome sent";
+        outcome.replaceChildren(
+          `${sent.chosen.drone_id} sent · ETA ${mmss(sent.flight.eta_s)}`,
+          sent.flight.expected_arrival_at ? ` (over the scene about ${clock(sent.flight.expected_arrival_at)})` : "",
+        );
+        toast(`${sent.chosen.drone_id} sent, ETA ${mmss(sent.flight.eta_s)}`);
+        if (this.droneBox) await this.loadFlights(callId, this.droneBox);
+      } catch (err) {
+        outcome.className = "drone-outcome refused";
+        outcome.replaceChildren(`Not sent: ${(err as Error).message}`);
+        send.disabled = false;
+      }
+    });
+    box.replaceChildren(
+      options.best
+        ? h(
+            "p",
+            { class: "drone-best" },
+            h("strong", {}, options.best.drone_id),
+            ` · ETA ${mmss(options.best.eta_s)} · ${km(options.best.distance_m)} in a straight line · battery ${pct(options.best.battery_pct)}`,
+          )
+        : h("p", { class: "drone-outcome refused" }, options.refusal ?? "No drone can go."),
+      send,
+      outcome,
+      options.drones.length > 1 || !options.best
+        ? h(
+            "details",
+            { class: "drone-others" },
+            h("summary", {}, `All drones (${options.drones.length})`),
+            h(
+              "ul",
+              {},
+              ...options.drones.map((d) =>
+                h("li", {}, h("strong", {}, d.drone_id), d.can_go ? ` · can go · ETA ${mmss(d.eta_s)}` : ` · ${d.reason ?? "cannot go"}`),
+              ),
+            ),
+          )
+        : h("span"),
+    );
+  }
+
+  private async loadFlights(callId: string, box: HTMLElement): Promise<void> {
+    const list = box.querySelector<HTMLElement>(".drone-flights");
+    if (!list) return;
+    const flights = await get<DroneFlight[]>(`/api/v1/drone-flights?call_id=${encodeURIComponent(callId)}`).catch(() => [] as DroneFlight[]);
+    if (this.callId !== callId) return;
+    if (!flights.length) {
+      list.replaceChildren();
+      return;
+    }
+    const cameras = new Map<string, string | null>();
+    await Promise.all(
+      [...new Set(flights.map((f) => f.drone_id))].map(async (id) => {
+        const d = await get<RegisteredDrone>(`/api/v1/drones/${encodeURIComponent(id)}`).catch(() => null);
+        cameras.set(id, d?.camera_id ?? null);
+      }),
+    );
+    list.replaceChildren(
+      h(
+        "ul",
+        { class: "flights" },
+        ...flights.map((f) => {
+          const camera = cameras.get(f.drone_id) ?? null;
+          return h(
+            "li",
+            { "data-flight-id": f.id },
+            h("strong", {}, f.drone_id),
+            h("span", { class: `tag flight-${f.status}` }, words(f.status)),
+            ` sent ${clock(f.dispatched_at)}${f.dispatched_by ? " by " + f.dispatched_by : ""}`,
+            f.arrived_at ? ` · over the scene ${clock(f.arrived_at)}` : f.eta_s !== null ? ` · ETA ${mmss(f.eta_s)}` : "",
+            f.landed_at ? ` · landed ${clock(f.landed_at)}` : "",
+            f.battery_used_pct !== null ? ` · battery used ${f.battery_used_pct.toFixed(0)}%` : "",
+            camera && !f.landed_at ? h("button", { type: "button", onclick: () => this.hooks.viewCamera(camera) }, "Live view") : null,
+          );
+        }),
+      ),
+    );
   }
 
   private renderNotes(c: CadIncident, box: HTMLElement): void {
@@ -232,4 +353,57 @@ function details(c: CadIncident, level: string | undefined): HTMLElement[] {
     ),
     c.disposition ? h("p", {}, `Disposition: ${c.disposition}`) : h("span"),
   ];
+}
+
+interface DroneOption {
+  drone_id: string;
+  can_go: boolean;
+  reason: string | null;
+  distance_m: number | null;
+  eta_s: number | null;
+  battery_pct: number | null;
+  battery_needed_pct: number | null;
+}
+
+interface DroneOptions {
+  best: DroneOption | null;
+  refusal: string | null;
+  drones: DroneOption[];
+}
+
+interface DroneFlight {
+  id: string;
+  drone_id: string;
+  status: string;
+  eta_s: number | null;
+  expected_arrival_at: string | null;
+  dispatched_at: string;
+  dispatched_by: string | null;
+  arrived_at: string | null;
+  landed_at: string | null;
+  battery_used_pct: number | null;
+}
+
+interface DroneDispatch {
+  flight: DroneFlight;
+  chosen: DroneOption;
+}
+
+interface RegisteredDrone {
+  id: string;
+  camera_id: string | null;
+}
+
+function mmss(seconds: number | null): string {
+  if (seconds === null) return "—";
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function km(metres: number | null): string {
+  return metres === null ? "—" : `${(metres / 1000).toFixed(1)} km`;
+}
+
+function pct(value: number | null): string {
+  return value === null ? "unknown" : `${Math.round(value)}%`;
 }
