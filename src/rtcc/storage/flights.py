@@ -11,6 +11,7 @@ is unique, so two dispatches racing for one drone cannot both win, on SQLite as 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -488,40 +489,55 @@ class DroneStore:
                 for r in conn.execute(q)
             ]
 
-    def record_point(
+    def camera_of(self, drone_id: str) -> str | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(drone_registrations.c.camera_id).where(drone_registrations.c.drone_id == drone_id)
+            ).first()
+        return row.camera_id if row else None
+
+    def record_points(
         self,
         flight_id: str,
-        point: TrackPoint,
+        points: Sequence[TrackPoint],
         progress: dict[str, Any],
         *,
         camera_id: str | None,
         close: bool,
         at: datetime,
     ) -> None:
-        """One telemetry report on the flight's track, the flight's milestones as they now stand, and the
-        drone's camera moved to where the drone is (so it is found among the cameras near the scene)."""
+        """Telemetry reports onto the flight's track, the flight's milestones as they now stand, and the
+        drone's camera moved to where the drone last was (so it is found among the cameras near the scene),
+        in one transaction."""
+        if not points:
+            return
         with self.db.write() as conn:
             conn.execute(
-                drone_flight_points.insert().values(
-                    flight_id=flight_id,
-                    at=point.at,
-                    lat=point.lat,
-                    lon=point.lon,
-                    altitude_m=point.altitude_m,
-                    heading_deg=point.heading_deg,
-                    battery_pct=point.battery_pct,
-                    state=point.state,
-                )
+                drone_flight_points.insert(),
+                [
+                    {
+                        "flight_id": flight_id,
+                        "at": p.at,
+                        "lat": p.lat,
+                        "lon": p.lon,
+                        "altitude_m": p.altitude_m,
+                        "heading_deg": p.heading_deg,
+                        "battery_pct": p.battery_pct,
+                        "state": p.state,
+                    }
+                    for p in points
+                ],
             )
             values = {k: progress[k] for k in PROGRESS_FIELDS}
             if close:
                 values |= {"open_drone_id": None, "closed_at": at, "closed_reason": "landed"}
             conn.execute(update(drone_flights).where(drone_flights.c.id == flight_id).values(**values))
             if camera_id is not None:
+                last = points[-1]
                 conn.execute(
                     update(cameras)
                     .where(cameras.c.id == camera_id, cameras.c.kind == "drone")
-                    .values(lat=point.lat, lon=point.lon, heading_deg=point.heading_deg)
+                    .values(lat=last.lat, lon=last.lon, heading_deg=last.heading_deg)
                 )
 
     def close_unlaunched(self, agency_id: str, dispatched_before: datetime, at: datetime) -> list[str]:

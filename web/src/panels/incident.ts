@@ -174,7 +174,7 @@ export class IncidentWorkspace {
     await Promise.all([this.loadDroneChoice(c.call_id, choice), this.loadFlights(c.call_id, box)]);
   }
 
-  private async loadDroneChoice(callId: string, box: HTMLElement): Promise<void> {
+  private async loadDroneChoice(callId: string, box: HTMLElement, said?: { text: string; kind: "sent" | "refused" }): Promise<void> {
     let options: DroneOptions;
     try {
       options = await get<DroneOptions>(`/api/v1/drones/options?call_id=${encodeURIComponent(callId)}`);
@@ -183,17 +183,17 @@ export class IncidentWorkspace {
       return;
     }
     const outcome = h("p", { class: "drone-outcome", role: "status" });
-    const send = h("button", { type: "button", disabled: !options.best }, "Send drone");
+    const send = h("button", { type: "button", class: "drone-send", disabled: !options.best }, "Send drone");
+    // When none can go now, one may soon (a drone lands, charges): ask again without reopening the call.
+    const again = options.best ? null : h("button", { type: "button", class: "secondary", onclick: () => void this.loadDroneChoice(callId, box) }, "Check again");
     send.addEventListener("click", async () => {
       send.disabled = true;
       try {
         const sent = await post<DroneDispatch>("/api/v1/drones/dispatch", { call_id: callId });
-        outcome.className = "drone-outcome sent";
-        outcome.replaceChildren(
-          `${sent.chosen.drone_id} sent · ETA ${mmss(sent.flight.eta_s)}`,
-          sent.flight.expected_arrival_at ? ` (over the scene about ${clock(sent.flight.expected_arrival_at)})` : "",
-        );
+        const when = sent.flight.expected_arrival_at ? ` (over the scene about ${clock(sent.flight.expected_arrival_at)})` : "";
         toast(`${sent.chosen.drone_id} sent, ETA ${mmss(sent.flight.eta_s)}`);
+        // What would go next (another drone, or why none can) replaces the choice just used.
+        await this.loadDroneChoice(callId, box, { text: `${sent.chosen.drone_id} sent · ETA ${mmss(sent.flight.eta_s)}${when}`, kind: "sent" });
         if (this.droneBox) await this.loadFlights(callId, this.droneBox);
       } catch (err) {
         outcome.className = "drone-outcome refused";
@@ -201,6 +201,10 @@ export class IncidentWorkspace {
         send.disabled = false;
       }
     });
+    if (said) {
+      outcome.className = `drone-outcome ${said.kind}`;
+      outcome.textContent = said.text;
+    }
     box.replaceChildren(
       options.best
         ? h(
@@ -211,6 +215,7 @@ export class IncidentWorkspace {
           )
         : h("p", { class: "drone-outcome refused" }, options.refusal ?? "No drone can go."),
       send,
+      again ?? h("span"),
       outcome,
       options.drones.length > 1 || !options.best
         ? h(

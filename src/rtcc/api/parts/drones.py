@@ -190,49 +190,84 @@ class DronesPart:
             ) from None
         return Dispatched(flight, chosen, choice.assessments)
 
-    def record(self, event: Event) -> None:
-        """One telemetry report: onto the track of the drone's open flight (a take-off that no dispatch
-        from here announced opens a flight of its own), milestones brought up to date, the flight closed
-        on landing."""
-        point = point_of(event)
-        drone_id = str(event.payload["drone_id"])
-        flight = self.store.open_flight_of(event.agency_id, drone_id)
-        registered = self.store.registered(event.agency_id, drone_id)
-        if flight is None:
-            if not point.airborne:
-                return  # a drone resting on its dock: the live picture has it, no flight to log
-            flight = self._seen_taking_off(event, drone_id, registered[0].dock_id if registered else None)
+    def record(self, events: Sequence[Event]) -> None:
+        """Telemetry reports, drone by drone, onto the track of each drone's open flight (a take-off that no
+        dispatch from here announced opens a flight of its own), milestones brought up to date, a flight
+        closed on landing. A drone's reports in one batch are written in one transaction: a burst (a feed
+        catching up) costs a few statements per drone, not per report."""
+        by_drone: dict[tuple[str, str], list[Event]] = {}
+        for event in events:
+            by_drone.setdefault((event.agency_id, str(event.payload["drone_id"])), []).append(event)
+        for (agency_id, drone_id), reports in by_drone.items():
+            try:
+                self._record_drone(agency_id, drone_id, reports)
+            except Exception as exc:  # one drone's bad reports must not stop the others' logs
+                log.error(
+                    "drone_telemetry_not_recorded", drone_id=drone_id, reports=len(reports), error=str(exc)
+                )
+
+    def _record_drone(self, agency_id: str, drone_id: str, reports: Sequence[Event]) -> None:
+        flight = self.store.open_flight_of(agency_id, drone_id)
+        camera_id = self.store.camera_of(drone_id)
+        progress = progress_of(flight) if flight is not None else FlightProgress()
+        track: list[TrackPoint] = []
+        for event in reports:
+            point = point_of(event)
             if flight is None:
-                return
-        target = (
-            (flight.target_lat, flight.target_lon)
-            if flight.target_lat is not None and flight.target_lon is not None
-            else None
-        )
-        progress = advance(progress_of(flight), point, target)
-        self.store.record_point(
-            flight.id,
-            TrackPoint(
-                point.at,
-                point.lat,
-                point.lon,
-                point.altitude_m,
-                point.heading_deg,
-                point.battery_pct,
-                point.state,
-            ),
+                if not point.airborne:
+                    continue  # a drone resting on its dock: the live picture has it, no flight to log
+                flight = self._seen_taking_off(event, drone_id)
+                if flight is None:
+                    continue
+                progress = progress_of(flight)
+            target = (
+                (flight.target_lat, flight.target_lon)
+                if flight.target_lat is not None and flight.target_lon is not None
+                else None
+            )
+            progress = advance(progress, point, target)
+            track.append(
+                TrackPoint(
+                    point.at,
+                    point.lat,
+                    point.lon,
+                    point.altitude_m,
+                    point.heading_deg,
+                    point.battery_pct,
+                    point.state,
+                )
+            )
+            if progress.landed_at is not None:
+                self._write(flight.id, track, progress, camera_id, close=True)
+                flight, track = None, []
+        if flight is not None:
+            self._write(flight.id, track, progress, camera_id, close=False)
+
+    def _write(
+        self,
+        flight_id: str,
+        track: list[TrackPoint],
+        progress: FlightProgress,
+        camera_id: str | None,
+        *,
+        close: bool,
+    ) -> None:
+        self.store.record_points(
+            flight_id,
+            track,
             progress_fields(progress),
-            camera_id=registered[0].camera_id if registered else None,
-            close=progress.landed_at is not None,
+            camera_id=camera_id,
+            close=close,
             at=datetime.now(UTC),
         )
 
-    def _seen_taking_off(self, event: Event, drone_id: str, dock_id: str | None) -> FlightRecord | None:
+    def _seen_taking_off(self, event: Event, drone_id: str) -> FlightRecord | None:
+        registered = self.store.registered(event.agency_id, drone_id)
         flight = FlightRecord(
             id=new_flight_id(),
             agency_id=event.agency_id,
             drone_id=drone_id,
-            dock_id=dock_id,
+            dock_id=registered[0].dock_id if registered else None,
             origin="telemetry",
             call_id=None,
             incident_id=event.payload.get("incident_id"),
@@ -262,8 +297,9 @@ class DronesPart:
 
 
 class FlightRecorder:
-    """Follows drone telemetry on the bus into the flight logs. It never misses a report (back-pressure,
-    not dropping), and one bad report is logged and skipped, never stops the recorder."""
+    """Follows drone telemetry on the bus into the flight logs, a batch at a time. It never misses a report
+    (back-pressure, not dropping); a drone whose reports cannot be recorded is logged and skipped, and the
+    recorder goes on."""
 
     def __init__(self, bus: EventBus, part: DronesPart):
         self.sub = bus.subscribe([DRONE_TELEMETRY.name], maxsize=10_000)
@@ -276,12 +312,8 @@ class FlightRecorder:
             await asyncio.to_thread(self._record_all, batch)
 
     def _record_all(self, batch: Sequence[Event]) -> None:
-        for event in batch:
-            try:
-                self.part.record(event)
-                self.recorded += 1
-            except Exception as exc:
-                log.error("drone_telemetry_not_recorded", event_id=event.id, error=str(exc))
+        self.part.record(batch)
+        self.recorded += len(batch)
 
 
 @dataclass(frozen=True, slots=True)
