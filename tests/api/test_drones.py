@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rtcc.api.parts.drones import DispatchOrder, follow_dispatches
+from rtcc.api.parts.drones import DISPATCH_TIMEOUT_S, DispatchOrder, follow_dispatches
 from rtcc.domain.geo import haversine_m
 from rtcc.engines.drones import ARRIVAL_RADIUS_M
 from rtcc.sim import CitySimulator
@@ -20,6 +20,8 @@ from rtcc.sim.drones import CLIMB_S, CRUISE_MPS, MAX_FLIGHT_S, MODEL
 from rtcc.sim.network import M_PER_DEG
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.db import Database
+from rtcc.storage.flights import DroneStore
+from rtcc.storage.live_state import SqlLiveState
 from tests.api._flow import at, eventually, send
 from tests.conftest import World, login
 
@@ -367,3 +369,53 @@ def test_a_take_off_nobody_dispatched_here_is_logged_too(client: TestClient, wor
         2.0,
     )
     assert f["points"] == 3
+
+
+def test_a_drone_that_never_takes_off_is_freed_for_another_dispatch(
+    client: TestClient, world: World, db: Database
+) -> None:
+    supervisor, operator = login(client, "supervisor"), login(client, "operator")
+    add_dock(client, supervisor)
+    add_drone(client, supervisor)
+    report(client, world.keys["cad"], "D1", 0, DOCK, battery=90)
+    eventually(lambda: client.get("/api/v1/drones/D1", headers=operator).json()["battery_pct"] == 90)
+    point = {"lat": north(1000)[0], "lon": DOCK[1]}
+    first = client.post("/api/v1/drones/dispatch", json=point, headers=operator).json()["flight"]
+    assert client.post("/api/v1/drones/dispatch", json=point, headers=operator).status_code == 409
+    # DISPATCH_TIMEOUT_S later, by the store's own rule, nothing took off: the dispatch is closed.
+    later = datetime.now(UTC) + timedelta(seconds=DISPATCH_TIMEOUT_S + 1)
+    closed = DroneStore(db).close_unlaunched(
+        world.agency_id, later - timedelta(seconds=DISPATCH_TIMEOUT_S), later
+    )
+    assert closed == [first["id"]]
+    stale = client.get(f"/api/v1/drone-flights/{first['id']}", headers=operator).json()
+    assert (stale["status"], stale["closed_reason"]) == (
+        "not_launched",
+        "the drone did not take off after the dispatch",
+    )
+    again = client.post("/api/v1/drones/dispatch", json=point, headers=operator)
+    assert again.status_code == 201 and again.json()["flight"]["id"] != first["id"]
+
+
+def test_a_drone_camera_already_in_the_registry_is_linked_by_its_id(
+    client: TestClient, world: World, db: Database
+) -> None:
+    camera = {"id": "CAM-DRN-001", "agency_id": world.agency_id, "name": "gimbal", "kind": "drone"}
+    SqlLiveState(db).register(
+        "camera", [camera | {"lat": DOCK[0], "lon": DOCK[1], "status": "up", "ptz": True}]
+    )
+    supervisor = login(client, "supervisor")
+    add_dock(client, supervisor)
+    assert add_drone(client, supervisor, camera_id="CAM-DRN-001")["camera_id"] == "CAM-DRN-001"
+    unknown = client.post(
+        "/api/v1/drones",
+        json={
+            "id": "D2",
+            "dock_id": "DOCK-1",
+            "model": "Quad",
+            "max_flight_s": 1800,
+            "camera_id": "CAM-NONE",
+        },
+        headers=supervisor,
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "camera_id"

@@ -129,6 +129,10 @@ class UnknownDock(Exception):
     pass
 
 
+class UnknownCamera(Exception):
+    """No drone camera of the agency has this id."""
+
+
 class DroneOfOtherAgency(Exception):
     """The drone id is taken by another agency's drone."""
 
@@ -294,8 +298,10 @@ class DroneStore:
         at: datetime,
     ) -> bool:
         """Register a drone (or replace its registration). It joins the live picture at its dock, and its
-        camera (when it has a stream address) is put in the camera registry or brought up to date; a
-        drone registered again without a stream address loses its camera. Returns whether it is new."""
+        camera (when it has a stream address) is put in the camera registry or brought up to date. Without a
+        stream address, ``camera_id`` links a drone camera already in the registry (UnknownCamera when
+        there is none), and a drone registered again with neither loses its camera. Returns whether it
+        is new."""
         with self.db.write() as conn:
             dock = conn.execute(
                 select(drone_docks).where(drone_docks.c.id == dock_id, drone_docks.c.agency_id == agency_id)
@@ -316,12 +322,20 @@ class DroneStore:
                 )
             if camera_id is not None and stream_url is not None:
                 self._save_camera(conn, agency_id, camera_id, drone_id, model, stream_url, dock)
+            elif camera_id is not None:
+                held = conn.execute(
+                    select(cameras.c.id).where(
+                        cameras.c.id == camera_id, cameras.c.agency_id == agency_id, cameras.c.kind == "drone"
+                    )
+                ).first()
+                if held is None:
+                    raise UnknownCamera(camera_id)
             values = {
                 "agency_id": agency_id,
                 "dock_id": dock_id,
                 "model": model,
                 "max_flight_s": max_flight_s,
-                "camera_id": camera_id if stream_url is not None else None,
+                "camera_id": camera_id,
                 "registered_at": at,
                 "registered_by": by,
             }

@@ -23,7 +23,14 @@ from rtcc.api.parts.drones import DispatchRefused, Scene
 from rtcc.domain.entities import User
 from rtcc.domain.roles import Permission
 from rtcc.engines.drones import DRONE_DISPATCHED, Assessment, DroneDispatched, reach_m
-from rtcc.storage.flights import Dock, DroneOfOtherAgency, FlightRecord, RegisteredDrone, UnknownDock
+from rtcc.storage.flights import (
+    Dock,
+    DroneOfOtherAgency,
+    FlightRecord,
+    RegisteredDrone,
+    UnknownCamera,
+    UnknownDock,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["drones"])
 LiveReader = Annotated[User, Depends(require(Permission.LIVE_READ))]
@@ -62,7 +69,9 @@ class DroneIn(BaseModel):
         None, max_length=500, description="Live video address (RTSP or HTTP), when the drone streams."
     )
     camera_id: Id | None = Field(
-        None, description="Its camera's id in the camera registry; default <id>-cam."
+        None,
+        description="Its camera's id in the camera registry: with stream_url, the camera made or updated "
+        "(default <id>-cam); without, a drone camera already registered.",
     )
 
     @field_validator("stream_url")
@@ -321,7 +330,7 @@ async def register_drone(body: DroneIn, request: Request, ctx: Ctx, user: Manage
     on_dock = dock.drones - (1 if registered and registered[0].dock_id == dock.id else 0)
     if on_dock >= dock.capacity:
         raise invalid("dock_id", f"dock {dock.id} holds {dock.capacity} drone(s) and is full")
-    camera_id = (body.camera_id or f"{body.id}-cam") if body.stream_url else None
+    camera_id = (body.camera_id or f"{body.id}-cam") if body.stream_url else body.camera_id
     try:
         created = await asyncio.to_thread(
             store.register,
@@ -337,6 +346,10 @@ async def register_drone(body: DroneIn, request: Request, ctx: Ctx, user: Manage
         )
     except UnknownDock:
         raise invalid("dock_id", f"no dock {body.dock_id!r} in the agency") from None
+    except UnknownCamera:
+        raise invalid(
+            "camera_id", f"no drone camera {camera_id!r} in the registry; give its stream_url to add it"
+        ) from None
     except DroneOfOtherAgency as exc:
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail=f"{exc.args[0]} is registered to another agency"
