@@ -85,7 +85,8 @@ def dispatch_link(client: TestClient, orders: list[DispatchOrder]) -> Iterator[N
     """The link from the center to the drones, as the demo wires it: dispatch events become orders."""
     assert client.portal is not None
     bus = client.app.state.ctx.bus  # type: ignore[attr-defined]
-    link = client.portal.start_task_soon(partial(follow_dispatches, bus, orders.append))
+    store = client.app.state.ctx.drones.store  # type: ignore[attr-defined]
+    link = client.portal.start_task_soon(partial(follow_dispatches, bus, store, orders.append))
     try:
         yield
     finally:
@@ -192,7 +193,8 @@ def test_a_dispatch_is_refused_with_the_reason_until_a_drone_can_go(
     assert silent.json()["detail"] == "no drone can go: D1 has not reported its battery yet"
 
     report(client, key, "D1", 0, DOCK, battery=25)
-    low = eventually(lambda: (r := dispatch(point)).json()["detail"] != silent.json()["detail"] and r)
+    eventually(lambda: client.get("/api/v1/drones/D1", headers=operator).json()["battery_pct"] == 25)
+    low = dispatch(point)
     assert low.status_code == 409
     assert low.json()["detail"].startswith("no drone can go: D1 has 25% battery, ")
     [d1] = low.json()["drones"]
@@ -294,6 +296,20 @@ def test_a_dispatched_drone_flies_and_its_flight_is_logged_from_telemetry(
 
     orders: list[DispatchOrder] = []
     with dispatch_link(client, orders):
+        # A feed's own "dispatch" flies nothing: only dispatches made here become orders.
+        forged = {
+            "drone_id": home.id,
+            "flight_id": "FLT-forged",
+            "distance_m": 1,
+            "eta_s": 1,
+            "dispatched_by": "x",
+        }
+        location = {"lat": scene[0], "lon": scene[1]}
+        send(
+            client,
+            key,
+            [{"type": "drone.dispatched", "occurred_at": at(1), "location": location, "payload": forged}],
+        )
         sent = client.post("/api/v1/drones/dispatch", json={"call_id": "C-7"}, headers=operator)
         assert sent.status_code == 201, sent.text
         flight_id = sent.json()["flight"]["id"]
@@ -304,7 +320,7 @@ def test_a_dispatched_drone_flies_and_its_flight_is_logged_from_telemetry(
         assert sim.drones.dispatch(order.drone_id, order.lat, order.lon, order.call_id)
 
         analyst = login(client, "analyst")
-        [event] = client.get("/api/v1/events", params={"type": "drone.dispatched"}, headers=analyst).json()
+        event = client.get("/api/v1/events", params={"type": "drone.dispatched"}, headers=analyst).json()[-1]
         assert event["payload"]["flight_id"] == flight_id and event["payload"]["dispatched_by"] == "operator"
         assert event["location"]["lat"] == pytest.approx(scene[0])
 

@@ -328,22 +328,35 @@ class DispatchOrder:
     call_id: str | None
 
 
-async def follow_dispatches(bus: EventBus, on_order: Callable[[DispatchOrder], None]) -> None:
-    """Hand every ``drone.dispatched`` event to ``on_order``: the link from the center to the drones
-    (the demo's simulated fleet; a dock controller's bridge)."""
+async def follow_dispatches(
+    bus: EventBus, store: DroneStore, on_order: Callable[[DispatchOrder], None]
+) -> None:
+    """Hand every dispatch made here to ``on_order``: the link from the center to the drones (the demo's
+    simulated fleet; a dock controller's bridge). Only an event naming an open flight that a dispatch
+    opened for that drone becomes an order, so a feed that submits a ``drone.dispatched`` event of its
+    own flies nothing."""
     sub = bus.subscribe([DRONE_DISPATCHED_TYPE], maxsize=1000)
     while True:
         event = await sub.get()
-        if event.location is None:
-            continue
         p = event.payload
+        flight = await asyncio.to_thread(store.flight, event.agency_id, str(p.get("flight_id")))
+        if (
+            flight is None
+            or not flight.is_open
+            or flight.origin != "dispatch"
+            or flight.drone_id != p.get("drone_id")
+            or flight.target_lat is None
+            or flight.target_lon is None
+        ):
+            log.warning("drone_order_ignored", event_id=event.id, flight_id=p.get("flight_id"))
+            continue
         order = DispatchOrder(
-            drone_id=str(p["drone_id"]),
-            flight_id=str(p["flight_id"]),
-            lat=event.location.lat,
-            lon=event.location.lon,
-            incident_id=p.get("incident_id"),
-            call_id=p.get("call_id"),
+            drone_id=flight.drone_id,
+            flight_id=flight.id,
+            lat=flight.target_lat,
+            lon=flight.target_lon,
+            incident_id=flight.incident_id,
+            call_id=flight.call_id,
         )
         try:
             on_order(order)
