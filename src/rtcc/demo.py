@@ -14,6 +14,7 @@ import typer
 import uvicorn
 from fastapi import APIRouter, Response
 
+from rtcc.api.parts.drones import DispatchOrder, follow_dispatches
 from rtcc.app import create_app
 from rtcc.cli.city import (
     DriveStats,
@@ -29,8 +30,10 @@ from rtcc.cli.common import console, err_console, load_settings, open_database
 from rtcc.config import Mode, Settings
 from rtcc.domain.roles import Role
 from rtcc.sim import CitySimulator
+from rtcc.sim.drones import MAX_FLIGHT_S, MODEL
 from rtcc.sim.pictures import camera_picture
 from rtcc.storage.accounts import Accounts
+from rtcc.storage.flights import Dock, DroneStore
 from rtcc.storage.hotlists import Hotlists
 from rtcc.storage.live_state import SqlLiveState
 from rtcc.storage.positions import Positions
@@ -103,6 +106,7 @@ def prepare(
     start = live_start(settings.sim_speed, None) - timedelta(seconds=WARM_UP_S)
     sim = CitySimulator(seed=seed, start=start, scale=scale)
     register_city(SqlLiveState(db), sim, agency_id, snapshot_base=pictures_base(settings))
+    register_drones(DroneStore(db), sim, agency_id)
     load_city_hotlist(Hotlists(db), sim, agency_id, start)
     load_city_records(
         RecordsStore(db),
@@ -114,6 +118,25 @@ def prepare(
     )
     db.dispose()
     return sim, passwords, keys
+
+
+def register_drones(store: DroneStore, sim: CitySimulator, agency_id: str) -> None:
+    """The simulated docks and drones, so the incident workspace can send them."""
+    now = datetime.now(UTC)
+    for dock in sim.registry().docks:
+        store.save_dock(Dock(dock.id, agency_id, dock.name, dock.lat, dock.lon, 1), "demo", now)
+    for drone in sim.registry().drones:
+        store.register(
+            agency_id,
+            drone.id,
+            dock_id=drone.dock_id,
+            model=MODEL,
+            max_flight_s=MAX_FLIGHT_S,
+            stream_url=None,
+            camera_id=drone.camera_id,
+            by="demo",
+            at=now,
+        )
 
 
 async def serve_with_city(
@@ -129,6 +152,20 @@ async def serve_with_city(
         while not server.started:  # noqa: ASYNC110  (uvicorn exposes only a flag)
             await asyncio.sleep(0.05)
         on_ready()
+
+        def fly(order: DispatchOrder) -> None:  # the simulated drones fly what the center dispatches
+            sim.drones.dispatch(order.drone_id, order.lat, order.lon, order.incident_id or order.call_id)
+
+        ctx = app.state.ctx
+        orders = asyncio.create_task(follow_dispatches(ctx.bus, ctx.drones.store, fly))
+        try:
+            await drive_city()
+        finally:
+            orders.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await orders
+
+    async def drive_city() -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
 
             async def send(feed: str, items: list[dict[str, Any]]) -> None:
