@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rtcc.api.parts.community import purge_unconfirmed
+from rtcc.api.parts.community import MAX_FILES_PER_REQUEST, purge_unconfirmed
 from rtcc.config import Settings
 from rtcc.storage.audit import AuditLog
 from rtcc.storage.community import CommunityStore
@@ -450,3 +450,30 @@ def test_registrations_never_confirmed_are_forgotten_when_their_link_expires(
     assert client.post("/api/v1/community/confirm", json={"token": "old"}).status_code == 404
     purges = AuditLog(db).entries(action="community.purge_unconfirmed")
     assert sum(e.detail["registrations"] for e in purges) == 1
+
+
+def test_a_request_takes_a_bounded_number_of_files(
+    client: TestClient, settings: Settings, world: World
+) -> None:
+    camera_id = approved_camera(client, settings)
+    now = datetime.now(UTC)
+    resp = client.post(
+        "/api/v1/community/footage-requests",
+        json={
+            "camera_id": camera_id,
+            "start": (now - timedelta(hours=1)).isoformat(),
+            "end": now.isoformat(),
+            "reason": "A fall",
+        },
+        headers={**login(client, "analyst"), **PURPOSE},
+    )
+    assert resp.status_code == 201, resp.text
+    owner = {"X-Owner-Token": link_in(mail_to(settings, "dana@example.org")[-1], "footage")}
+    client.post("/api/v1/community/owner/footage-request/answer", json={"accept": True}, headers=owner)
+    files = "/api/v1/community/owner/footage-request/files"
+    for n in range(MAX_FILES_PER_REQUEST):
+        assert client.post(f"{files}?filename=still{n}.jpg", content=JPEG, headers=owner).status_code == 201
+    one_more = client.post(f"{files}?filename=more.jpg", content=JPEG, headers=owner)
+    assert one_more.status_code == 409 and one_more.json()["detail"].startswith("file:")
+    view = client.get("/api/v1/community/owner/footage-request", headers=owner).json()
+    assert len(view["files"]) == MAX_FILES_PER_REQUEST

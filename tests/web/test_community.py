@@ -81,6 +81,8 @@ def test_a_resident_registers_confirms_is_approved_and_shares_footage_that_arriv
     _ready(owner)
     p.click(".picker", position={"x": 200, "y": 150})
     assert p.input_value("input[name=lat]") and p.input_value("input[name=lon]")
+    p.fill("input[name=heading_deg]", "180")
+    owner.shot("picker")
     p.fill("input[name=label]", "Porch camera")
     p.fill("input[name=address]", "88 E Broad St")
     cam_lat, cam_lon = 39.963500, -82.995600

@@ -41,6 +41,8 @@ PURGE_EVERY_S = 3600.0
 FOOTAGE_LINK_DAYS = 30
 # The largest file an owner may upload (one file; a request may have several).
 MAX_UPLOAD_BYTES = 2 * 1024**3
+# Files one request may receive: enough for a few cameras' clips and stills, not a place to store anything.
+MAX_FILES_PER_REQUEST = 20
 HASH_CHUNK = 1024 * 1024
 # Enough of a file's beginning to recognise its type (an MPEG transport stream needs two 188-byte packets).
 SNIFF_BYTES = 512

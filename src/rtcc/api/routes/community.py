@@ -26,6 +26,7 @@ from rtcc.api.parts.community import (
     CELL_DEG,
     CONFIRM_LINK_DAYS,
     FOOTAGE_LINK_DAYS,
+    MAX_FILES_PER_REQUEST,
     POSTS_PER_ADDRESS_PER_10_MIN,
     REGISTRATIONS_PER_ADDRESS_PER_HOUR,
     SHARING_TERMS,
@@ -799,6 +800,12 @@ async def owner_upload(
             detail=f"accept the request before uploading (it is {fr.status})",
         )
     part = ctx.community
+    received = await asyncio.to_thread(part.store.files, fr.id)
+    if len(received) >= MAX_FILES_PER_REQUEST:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"file: this request has its {MAX_FILES_PER_REQUEST} files already",
+        )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > part.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file: {declared} bytes is too large")
