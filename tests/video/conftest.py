@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.video.rtsp_source import RtspCamera, rtsp_camera
 
 CAMERA_USER, CAMERA_PASSWORD = "viewer", "cam-s3cret"
 IDLE_S = 1.5
+T = TypeVar("T")
 
 
 def need_ffmpeg() -> None:
@@ -46,7 +48,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 def register_camera(
-    db: Database, agency: str, camera_id: str, stream_url: str | None, kind: str = "city_cctv"
+    db: Database,
+    agency: str,
+    camera_id: str,
+    stream_url: str | None,
+    kind: str = "city_cctv",
+    snapshot_url: str | None = None,
 ) -> None:
     SqlLiveState(db).register(
         "camera",
@@ -61,13 +68,16 @@ def register_camera(
                 "ptz": False,
                 "status": "up",
                 "stream_url": stream_url,
+                "snapshot_url": snapshot_url,
             }
         ],
     )
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+def wait_until(condition: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
+    """The condition's first truthy value, asked every tenth of a second (a wait, not a timing check)."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (value := condition()):
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.1)
+    return value

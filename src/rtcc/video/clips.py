@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rtcc.video.ffmpeg import RECORDING_TIME_FORMAT, SEGMENT_S, clip_command, failure_reason
+from rtcc.video.ffmpeg import RECORDING_SEGMENT_S, RECORDING_TIME_FORMAT, clip_command, failure_reason
 
 CLIP_TIMEOUT_S = 300.0
 HASH_CHUNK = 1024 * 1024
@@ -59,7 +59,7 @@ def recorded_segments(folder: Path) -> list[Segment]:
         last_written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         end = starts[i + 1][0] if i + 1 < len(starts) else last_written
         # A gap (the camera was down) leaves the segment at most its nominal length, not the gap's.
-        end = min(end, start + timedelta(seconds=SEGMENT_S * 3))
+        end = min(end, start + timedelta(seconds=RECORDING_SEGMENT_S * 3))
         segments.append(Segment(path, start, max(end, start)))
     return segments
 

@@ -11,10 +11,15 @@ from pathlib import Path
 
 # A camera that says nothing for this long is taken as unreachable (ffmpeg counts in microseconds).
 SOCKET_TIMEOUT_US = 5_000_000
-# HLS segment length: a viewer sees the picture about two segments behind the camera.
-SEGMENT_S = 2
+# Live HLS segment length (a camera's key frames may make them longer when its video is copied).
+LIVE_SEGMENT_S = 1
+# A live playlist is handed to viewers once it lists this many segments: HLS players (Chromium's own among
+# them) start a live stream three target durations from its end and refuse a shorter playlist.
+LIVE_READY_SEGMENTS = 3
 # Segments kept in the live playlist (older ones are deleted from disk).
-LIVE_PLAYLIST_SEGMENTS = 5
+LIVE_PLAYLIST_SEGMENTS = 6
+# Recorded segments are longer: fewer files, and names by the second never collide.
+RECORDING_SEGMENT_S = 2
 # Browsers play H.264 in HLS; anything else (H.265, MJPEG, MPEG-4) is re-encoded.
 PLAYABLE_CODECS = frozenset({"h264"})
 LIVE_PLAYLIST = "index.m3u8"
@@ -39,12 +44,12 @@ def input_options(url: str) -> list[str]:
 
 def video_encoding(transcode: bool) -> list[str]:
     """Copy the camera's H.264 as it is (no decoding, almost no CPU); re-encode anything else to H.264
-    with a key frame every segment so that segments can start anywhere."""
+    with a key frame every live segment, so that each segment starts on one."""
     if not transcode:
         return ["-c:v", "copy"]
     return [
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
-        "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_S})",
+        "-force_key_frames", f"expr:gte(t,n_forced*{LIVE_SEGMENT_S})",
     ]  # fmt: skip
 
 
@@ -57,14 +62,14 @@ def gateway_command(
     command = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *input_options(url)]
     command += [
         "-map", "0:v:0", "-an", *video_encoding(transcode),
-        "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_list_size", str(LIVE_PLAYLIST_SEGMENTS),
+        "-f", "hls", "-hls_time", str(LIVE_SEGMENT_S), "-hls_list_size", str(LIVE_PLAYLIST_SEGMENTS),
         "-hls_flags", "delete_segments+omit_endlist+temp_file", "-hls_allow_cache", "0",
         "-hls_segment_filename", str(live / "seg-%d.ts"), str(live / LIVE_PLAYLIST),
     ]  # fmt: skip
     if recording is not None:
         command += [
             "-map", "0:v:0", "-an", *video_encoding(transcode),
-            "-f", "segment", "-segment_time", str(SEGMENT_S), "-segment_format", "mpegts",
+            "-f", "segment", "-segment_time", str(RECORDING_SEGMENT_S), "-segment_format", "mpegts",
             "-reset_timestamps", "0", "-strftime", "1", str(recording / RECORDING_PATTERN),
         ]  # fmt: skip
     return command

@@ -20,7 +20,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rtcc.video.ffmpeg import LIVE_PLAYLIST, PLAYABLE_CODECS, failure_reason, gateway_command, video_codec
+from rtcc.video.ffmpeg import (
+    LIVE_PLAYLIST,
+    LIVE_READY_SEGMENTS,
+    PLAYABLE_CODECS,
+    failure_reason,
+    gateway_command,
+    video_codec,
+)
 
 # How long a new stream may take to write its first playlist (connect, first key frame, one segment).
 READY_TIMEOUT_S = 20.0
@@ -211,7 +218,7 @@ class LiveGateway:
 
     async def _wait_ready(self, stream: LiveStream) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while not stream.playlist.is_file():
+        while not await asyncio.to_thread(self._playable, stream):
             if not stream.running:
                 await self._stop(stream)
                 raise StreamFailed(failure_reason(list(stream.messages)))
@@ -219,6 +226,14 @@ class LiveGateway:
                 await self._stop(stream)
                 raise StreamFailed(f"the camera sent no video within {READY_TIMEOUT_S:g} s")
             await asyncio.sleep(0.1)
+
+    @staticmethod
+    def _playable(stream: LiveStream) -> bool:
+        try:
+            listed = stream.playlist.read_text().count("#EXTINF")
+        except OSError:
+            return False
+        return listed >= LIVE_READY_SEGMENTS
 
     async def _stop(self, stream: LiveStream, *, keep_views: bool = False) -> None:
         if self.streams.get(stream.camera_id) is stream:

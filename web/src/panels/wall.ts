@@ -6,14 +6,21 @@ import { ApiError, snapshot } from "../api";
 import type { LivePicture } from "../picture";
 import type { Camera } from "../types";
 import { h, toast, words } from "../ui";
+import { LivePlayer } from "../video";
 
 const STORE = "rtcc-wall";
 const REFRESH_MS = 2000;
 
-/** One camera's picture in a box, refreshed while shown; shows why when there is no picture. */
+/** A camera as the API gives it, with its stream address (shown without credentials) when it has one. */
+type StreamingCamera = Camera & { stream_url?: string | null };
+
+/** One camera's picture in a box: live video when asked for and the camera has a stream, otherwise (or
+ * when the live video fails) still pictures refreshed while shown; shows why when there is no picture. */
 class CameraTile {
   private timer = 0;
   private url: string | null = null;
+  private player: LivePlayer | null = null;
+  private liveFailure: string | null = null;
   readonly el: HTMLElement;
   private body: HTMLElement;
 
@@ -22,6 +29,8 @@ class CameraTile {
     public cameraId: string | null,
     private slot: number,
     private onClear: (() => void) | null,
+    public live = false,
+    private onLive: ((live: boolean) => void) | null = null,
   ) {
     this.body = h("div", { class: "tile-body" });
     this.el = h("div", { class: "wall-tile", "data-slot": String(slot) });
@@ -29,7 +38,7 @@ class CameraTile {
   }
 
   render(): void {
-    const cam = this.cameraId ? this.picture.cameras.get(this.cameraId) : undefined;
+    const cam = this.cameraId ? (this.picture.cameras.get(this.cameraId) as StreamingCamera | undefined) : undefined;
     this.el.dataset.cameraId = this.cameraId ?? "";
     this.el.dataset.state = !this.cameraId ? "empty" : !cam ? "unknown" : cam.status === "down" ? "down" : "up";
     if (!this.cameraId) {
@@ -37,30 +46,70 @@ class CameraTile {
       this.el.replaceChildren(h("div", { class: "tile-empty" }, `Slot ${this.slot + 1}: drag a camera here from the map`));
       return;
     }
+    const streams = !!cam?.stream_url;
     const head = h(
       "div",
       { class: "tile-head" },
       h("span", { class: "tile-name" }, cam ? cam.name : this.cameraId),
       cam ? h("span", { class: "tile-kind" }, words(cam.kind)) : null,
+      // A choice between live video and still pictures only where there are both.
+      streams && cam?.snapshot_url && this.onLive
+        ? h("button", { class: "tile-live secondary", "aria-pressed": String(this.live), title: "Live video", onclick: () => this.toggleLive() }, "● Live")
+        : null,
       this.onClear ? h("button", { class: "tile-clear", "aria-label": "Take off the wall", onclick: () => this.onClear?.() }, "✕") : null,
     );
     this.el.replaceChildren(head, this.body);
     if (!cam) {
       this.stop();
       this.body.replaceChildren(h("div", { class: "tile-msg" }, "This camera is not in the registry any more."));
-    } else if (!cam.snapshot_url) {
-      this.stop();
-      this.body.replaceChildren(h("div", { class: "tile-msg" }, "No picture address is on record for this camera."));
     } else if (cam.status === "down") {
       this.stop();
       this.body.replaceChildren(h("div", { class: "tile-down" }, h("strong", {}, "CAMERA DOWN"), h("div", {}, cam.status_reason ?? "not answering")));
+    } else if (streams && (this.live || !cam.snapshot_url) && this.liveFailure === null) {
+      this.startLive(cam);
+    } else if (!cam.snapshot_url) {
+      this.stop();
+      const why = this.liveFailure ? `No live video: ${this.liveFailure}. ` : "";
+      this.body.replaceChildren(h("div", { class: "tile-msg" }, `${why}No picture address is on record for this camera.`));
     } else {
+      this.stopLive();
       this.start(cam);
     }
   }
 
+  /** Show another camera (or none) in this box. */
+  show(cameraId: string | null): void {
+    this.stop();
+    this.cameraId = cameraId;
+    this.liveFailure = null;
+    this.render();
+  }
+
+  private toggleLive(): void {
+    this.live = !this.live;
+    this.liveFailure = null;
+    this.onLive?.(this.live);
+    this.stop();
+    this.render();
+  }
+
+  private startLive(cam: StreamingCamera): void {
+    if (this.player) return;
+    this.stopStills();
+    const player = new LivePlayer(cam.id, cam.name, (reason) => {
+      // Still pictures instead, saying why there is no live video.
+      this.player = null;
+      this.liveFailure = reason;
+      this.render();
+    });
+    this.player = player;
+    this.body.replaceChildren(player.el);
+    void player.start();
+  }
+
   private start(cam: Camera): void {
     if (this.timer) return;
+    const note = () => (this.liveFailure ? h("div", { class: "live-note" }, `No live video: ${this.liveFailure}`) : null);
     const load = async () => {
       try {
         const blob = await snapshot(cam.id);
@@ -68,29 +117,40 @@ class CameraTile {
         this.url = URL.createObjectURL(blob);
         const img = this.body.querySelector("img") ?? h("img", { alt: `Picture from ${cam.name}` });
         (img as HTMLImageElement).src = this.url;
-        this.body.replaceChildren(img, h("span", { class: "tile-time" }, new Date().toLocaleTimeString([], { hour12: false })));
+        this.body.replaceChildren(img, h("span", { class: "tile-time" }, new Date().toLocaleTimeString([], { hour12: false })), note() ?? "");
       } catch (err) {
-        this.body.replaceChildren(h("div", { class: "tile-msg" }, `No picture: ${(err as Error).message}`));
+        this.body.replaceChildren(h("div", { class: "tile-msg" }, `No picture: ${(err as Error).message}`), note() ?? "");
         // No address on record, or no such camera: asking again will not help. A camera that did not
         // answer (502) is asked again on the next round.
-        if (err instanceof ApiError && (err.status === 404 || err.status === 409 || err.status === 403)) this.stop();
+        if (err instanceof ApiError && (err.status === 404 || err.status === 409 || err.status === 403)) this.stopStills();
       }
     };
     void load();
     this.timer = window.setInterval(load, REFRESH_MS);
   }
 
-  stop(): void {
+  private stopStills(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = 0;
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = null;
+  }
+
+  private stopLive(): void {
+    this.player?.stop();
+    this.player = null;
+  }
+
+  stop(): void {
+    this.stopStills();
+    this.stopLive();
   }
 }
 
 export class VideoWall {
   private size: number;
   private slots: (string | null)[];
+  private live: boolean[];
   private tiles: CameraTile[] = [];
   private grid: HTMLElement;
   private ghost: HTMLElement | null = null;
@@ -99,9 +159,10 @@ export class VideoWall {
     root: HTMLElement,
     private picture: LivePicture,
   ) {
-    const saved = JSON.parse(localStorage.getItem(STORE) ?? "null") as { size: number; slots: (string | null)[] } | null;
+    const saved = JSON.parse(localStorage.getItem(STORE) ?? "null") as { size: number; slots: (string | null)[]; live?: boolean[] } | null;
     this.size = saved?.size ?? 4;
     this.slots = saved?.slots ?? [];
+    this.live = saved?.live ?? [];
     this.grid = h("div", { class: "wall-grid" });
     const picker = h(
       "select",
@@ -118,7 +179,7 @@ export class VideoWall {
   }
 
   private save(): void {
-    localStorage.setItem(STORE, JSON.stringify({ size: this.size, slots: this.slots }));
+    localStorage.setItem(STORE, JSON.stringify({ size: this.size, slots: this.slots, live: this.live }));
   }
 
   resize(n: number): void {
@@ -129,6 +190,7 @@ export class VideoWall {
 
   private clearAll(): void {
     this.slots = [];
+    this.live = [];
     this.layout();
     this.save();
   }
@@ -137,7 +199,10 @@ export class VideoWall {
     for (const t of this.tiles) t.stop();
     this.grid.style.setProperty("--cols", String(Math.sqrt(this.size)));
     this.tiles = Array.from({ length: this.size }, (_, i) => {
-      const tile = new CameraTile(this.picture, this.slots[i] ?? null, i, () => this.put(i, null));
+      const tile = new CameraTile(this.picture, this.slots[i] ?? null, i, () => this.put(i, null), this.live[i] ?? false, (live) => {
+        this.live[i] = live;
+        this.save();
+      });
       return tile;
     });
     this.grid.replaceChildren(...this.tiles.map((t) => t.el));
@@ -147,11 +212,7 @@ export class VideoWall {
     this.slots[slot] = cameraId;
     this.save();
     const tile = this.tiles[slot];
-    if (tile) {
-      tile.stop();
-      tile.cameraId = cameraId;
-      tile.render();
-    }
+    tile?.show(cameraId);
   }
 
   /** Put a camera in the first free slot (or the last one when the wall is full). */
@@ -193,7 +254,8 @@ export class VideoWall {
 /** One camera large, over everything, until closed (Escape). */
 export function showCamera(picture: LivePicture, cameraId: string): void {
   document.querySelector(".camera-viewer")?.remove();
-  const tile = new CameraTile(picture, cameraId, 0, null);
+  // The viewer plays live video at once (still pictures when the camera has no stream or it fails).
+  const tile = new CameraTile(picture, cameraId, 0, null, true, () => undefined);
   const box = h(
     "div",
     { class: "camera-viewer", role: "dialog", "aria-label": "Camera viewer" },
