@@ -35,6 +35,8 @@ def test_an_officer_watches_a_camera_live_and_the_view_is_audited(
     [audited] = AuditLog(db).entries(action="video.view")
     assert (audited.username, audited.resource, audited.outcome) == ("officer", "camera/CAM-LIVE", "success")
     assert audited.detail["view_id"] == view["view_id"]
+    # The playlist and segment fetches belong to that one view: they add no entries of their own.
+    assert not [e for e in AuditLog(db).entries() if "/video/views/" in e.resource]
 
     # A view is its viewer's own: another user cannot ride on it.
     other = client.get(view["playlist"], headers=login(client, "operator"))
