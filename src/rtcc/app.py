@@ -83,12 +83,14 @@ from rtcc.storage.event_store import SqlEventStore
 from rtcc.storage.field import FieldStore
 from rtcc.storage.hotlists import AlertChecks, Hotlists
 from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.mail import data_folder
 from rtcc.storage.plate_reads import PlateReads
 from rtcc.storage.positions import Positions
 from rtcc.storage.records import BriefService
 from rtcc.storage.retention import Retention
 from rtcc.storage.secret_box import SecretBox
 from rtcc.storage.sharing import Sharing
+from rtcc.video.clips import recordings_purger
 from rtcc.web import pages
 
 log = structlog.get_logger(__name__)
@@ -116,7 +118,12 @@ def build_context(settings: Settings) -> AppContext:
         accounts=Accounts(db, SecretBox(settings.secret_key, "totp")),
         audit=audit,
         live=SqlLiveState(db),
-        retention=Retention(db, audit, settings.retention_policies()),
+        retention=Retention(
+            db,
+            audit,
+            settings.retention_policies(),
+            files={"video": recordings_purger(data_folder(settings))},
+        ),
         sharing=Sharing(db),
         adapters=adapters,
         ingest=ingest_service,

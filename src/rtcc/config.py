@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     retention_dead_letters_days: int = Field(
         90, ge=1, le=3650, description="Refused items kept for operators are purged after this many days."
     )
+    retention_video_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Recorded camera video is deleted after this many days (exported clips are kept).",
+    )
     retention_every_minutes: int = Field(
         60, ge=1, description="How often the retention policies run by themselves (minutes)."
     )
@@ -247,6 +253,7 @@ class Settings(BaseSettings):
             events_days=self.retention_events_days,
             calls_days=self.retention_calls_days,
             dead_letters_days=self.retention_dead_letters_days,
+            video_days=self.retention_video_days,
         )
 
     @property

@@ -125,6 +125,7 @@ def test_the_report_matches_what_the_data_holds(client: TestClient, world: World
         "events",
         "calls",
         "dead_letters",
+        "video",
         "intelligence_records",
     ]
     assert any("No facial recognition" in p for p in report["policy"])

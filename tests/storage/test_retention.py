@@ -3,6 +3,7 @@ never touched, and every run is recorded for the report."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,9 +25,17 @@ from rtcc.storage.plate_reads import PlateReads
 from rtcc.storage.records import RecordsStore
 from rtcc.storage.retention import Retention
 from rtcc.storage.tables import plate_vocab
+from rtcc.video.clips import recordings_purger
 from tests.conftest import World, login
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+POLICIES = ["plate_reads", "events", "calls", "dead_letters", "video", "intelligence_records"]
+
+
+def retention_of(db: Database, settings: Settings, data_root: Path | None = None) -> Retention:
+    """The policies as the server runs them (video under ``data_root``, nowhere when not given)."""
+    files = {"video": recordings_purger(data_root or Path("/nonexistent-rtcc-data"))}
+    return Retention(db, AuditLog(db), settings.retention_policies(), files=files)
 
 
 def event(world: World, eid: str, type_: str, days_ago: float, payload: dict[str, object]) -> NewEvent:
@@ -93,7 +102,7 @@ def remaining(db: Database) -> set[str]:
 def test_a_run_purges_what_is_past_its_policy_and_records_it(
     aged: None, db: Database, settings: Settings, world: World
 ) -> None:
-    retention = Retention(db, AuditLog(db), settings.retention_policies())
+    retention = retention_of(db, settings)
     runs = {r.policy: r for r in retention.run(now=NOW)}
     assert remaining(db) == {"read-new", "read-old-hit", "ping-new"}
     # The plate index goes with the reads: a purged read cannot be found by a plate search either.
@@ -114,12 +123,12 @@ def test_a_run_purges_what_is_past_its_policy_and_records_it(
     # a second run finds nothing more, and says so
     again = {r.policy: r.purged for r in retention.run(now=NOW)}
     assert set(again.values()) == {0}
-    assert len(retention.report()) == 10
+    assert len(retention.report()) == 2 * len(POLICIES)
 
 
 def test_the_agencys_period_is_configurable(aged: None, db: Database, database_url: str) -> None:
     settings = Settings(mode="demo", database_url=database_url, retention_plate_reads_days=60)
-    Retention(db, AuditLog(db), settings.retention_policies()).run(now=NOW)
+    retention_of(db, settings).run(now=NOW)
     assert "read-old" in remaining(db)
 
 
@@ -135,13 +144,7 @@ def test_retention_runs_by_itself_and_reports_over_the_api(
             report = client.get("/api/v1/retention", headers=auditor).json()
             if report["runs"]:
                 break
-        assert {p["name"] for p in report["policies"]} == {
-            "plate_reads",
-            "events",
-            "calls",
-            "dead_letters",
-            "intelligence_records",
-        }  # type: ignore[union-attr]
+        assert {p["name"] for p in report["policies"]} == set(POLICIES)  # type: ignore[union-attr]
         assert {r["policy"] for r in report["runs"]} >= {"plate_reads", "events"}  # type: ignore[union-attr]
 
 
@@ -155,14 +158,8 @@ def test_the_command_line_report(
     result = runner.invoke(cli, ["retention", "report", "--json"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert [p["name"] for p in doc["policies"]] == [
-        "plate_reads",
-        "events",
-        "calls",
-        "dead_letters",
-        "intelligence_records",
-    ]
-    assert len(doc["runs"]) == 5
+    assert [p["name"] for p in doc["policies"]] == POLICIES
+    assert len(doc["runs"]) == len(POLICIES)
 
 
 def test_intelligence_records_go_at_their_review_date_unless_revalidated(
@@ -192,7 +189,7 @@ def test_intelligence_records_go_at_their_review_date_unless_revalidated(
     assert store.revalidate(
         "cpd", "revalidated", "CI re-interviewed, still supplying", (NOW + timedelta(days=900)).date()
     )
-    runs = {r.policy: r for r in Retention(db, AuditLog(db), settings.retention_policies()).run(now=NOW)}
+    runs = {r.policy: r for r in retention_of(db, settings).run(now=NOW)}
     assert runs["intelligence_records"].purged == 1
     assert store.counts("cpd")["links"] == 2  # the re-validated record and the (non-intelligence) family link
     purge = [
@@ -217,8 +214,51 @@ def test_a_plate_whose_reads_are_all_purged_is_forgotten_by_searches(
     )
     before = PlateReads(db).search([world.agency_id], pattern="*7X9*")
     assert sorted(r.plate for r in before) == ["QWE7X91", "RTY7X92"]
-    Retention(db, AuditLog(db), settings.retention_policies()).run(now=NOW)
+    retention_of(db, settings).run(now=NOW)
     with db.read() as conn:
         vocabulary = set(conn.execute(select(plate_vocab.c.plate)).scalars())
     assert "QWE7X91" not in vocabulary and "RTY7X92" in vocabulary
     assert [r.plate for r in PlateReads(db).search([world.agency_id], pattern="*7X9*")] == ["RTY7X92"]
+
+
+def test_recorded_video_goes_after_its_period_and_exported_clips_stay(
+    db: Database, monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> None:
+    """Recorded camera video is kept for RTCC_RETENTION_VIDEO_DAYS; the retention run deletes older recorded
+    segments by itself, reports how many, and leaves exported clips (evidence) and other files alone."""
+    now = datetime.now(UTC)
+    camera = tmp_path / "recordings" / "CAM-1-0a1b2c3d"
+    camera.mkdir(parents=True)
+
+    def segment(days_ago: float) -> Path:
+        path = camera / f"{now - timedelta(days=days_ago):%Y%m%dT%H%M%SZ}.ts"
+        path.write_bytes(b"\x47" * 188)
+        return path
+
+    old = [segment(45), segment(45 - 2 / 86400)]
+    recent = [segment(29), segment(0.001)]
+    clip = tmp_path / "clips" / "clip-1.mp4"
+    clip.parent.mkdir()
+    clip.write_bytes(b"evidence")
+    note = camera / "README.txt"
+    note.write_text("not a segment")
+
+    monkeypatch.setenv("RTCC_MODE", "demo")
+    monkeypatch.setenv("RTCC_DATABASE_URL", database_url)
+    monkeypatch.setenv("RTCC_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["retention", "run"]).exit_code == 0
+    assert not any(p.exists() for p in old)
+    assert all(p.exists() for p in recent) and clip.exists() and note.exists()
+
+    doc = json.loads(runner.invoke(cli, ["retention", "report", "--json"]).stdout)
+    [video] = [r for r in doc["runs"] if r["policy"] == "video"]
+    assert (video["purged"], video["keep_days"]) == (2, 30)
+    [audited] = [e for e in AuditLog(db).entries(action="retention.purge") if e.resource == "video"]
+    assert audited.detail["purged"] == 2
+
+
+def test_a_policy_nobody_carries_out_is_refused(db: Database, settings: Settings) -> None:
+    """A server must not claim a retention period it does not enforce."""
+    with pytest.raises(ValueError, match="no retention rule for video"):
+        Retention(db, AuditLog(db), settings.retention_policies())

@@ -9,7 +9,9 @@ from rich.table import Table
 
 from rtcc.cli.common import console, load_settings, open_database, print_json
 from rtcc.storage.audit import AuditLog
+from rtcc.storage.mail import data_folder
 from rtcc.storage.retention import Retention, RetentionRun
+from rtcc.video.clips import recordings_purger
 
 retention_app = typer.Typer(
     help="Retention policies: what is kept, for how long, and what was purged.", no_args_is_help=True
@@ -19,7 +21,8 @@ retention_app = typer.Typer(
 def _retention() -> Retention:
     settings = load_settings()
     db = open_database(settings)
-    return Retention(db, AuditLog(db), settings.retention_policies())
+    files = {"video": recordings_purger(data_folder(settings))}
+    return Retention(db, AuditLog(db), settings.retention_policies(), files=files)
 
 
 def _table(title: str, runs: list[RetentionRun]) -> Table:

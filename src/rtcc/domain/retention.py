@@ -16,7 +16,7 @@ class RetentionPolicy:
 
 
 def policies(
-    *, plate_reads_days: int, events_days: int, calls_days: int, dead_letters_days: int
+    *, plate_reads_days: int, events_days: int, calls_days: int, dead_letters_days: int, video_days: int
 ) -> list[RetentionPolicy]:
     return [
         RetentionPolicy(
@@ -27,6 +27,11 @@ def policies(
         RetentionPolicy("events", events_days, "other feed events: locations, statuses, pulses, telemetry"),
         RetentionPolicy("calls", calls_days, "cleared calls in the live picture"),
         RetentionPolicy("dead_letters", dead_letters_days, "refused items kept for operators"),
+        RetentionPolicy(
+            "video",
+            video_days,
+            "recorded camera video (exported clips are evidence, kept with their chain of custody)",
+        ),
         # 28 CFR 23.20(h): the period is the record's own review date (at most five years from entry).
         RetentionPolicy(
             "intelligence_records",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +29,8 @@ from rtcc.storage.tables import (
 
 log = structlog.get_logger(__name__)
 PLATE_TYPES = ("alpr.read",)
+# The policies carried out in the database (below); others need a file purger.
+ROW_POLICIES = frozenset({"plate_reads", "events", "calls", "intelligence_records", "dead_letters"})
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,28 @@ class RetentionRun:
     kept_on_hold: int
 
 
+# A policy over files rather than rows (recorded video): deletes what is older than the cutoff, returns
+# how many files went.
+FilePurger = Callable[[datetime], int]
+
+
 class Retention:
-    def __init__(self, db: Database, audit: AuditLog, policies: Sequence[RetentionPolicy]):
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        policies: Sequence[RetentionPolicy],
+        files: Mapping[str, FilePurger] | None = None,
+    ):
         self.db = db
         self.audit = audit
         self.policies = list(policies)
+        self.files = dict(files or {})
+        # A policy in force must have something that carries it out: a server that said it deletes video
+        # after 30 days and never did would mislead the public and the auditor.
+        missing = [p.name for p in self.policies if p.name not in ROW_POLICIES and p.name not in self.files]
+        if missing:
+            raise ValueError(f"no retention rule for {', '.join(missing)}")
 
     def run(self, now: datetime | None = None) -> list[RetentionRun]:
         """Apply every policy once. Each policy is its own transaction and its own record."""
@@ -73,6 +92,8 @@ class Retention:
         return done
 
     def _purge(self, name: str, cutoff: datetime) -> tuple[int, int]:
+        if name in self.files:
+            return self.files[name](cutoff), 0
         with self.db.write() as conn:
             if name == "plate_reads":
                 held_ids = self._plate_reads_on_hold(conn)

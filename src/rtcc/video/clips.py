@@ -11,11 +11,19 @@ import asyncio
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from rtcc.video.ffmpeg import RECORDING_SEGMENT_S, RECORDING_TIME_FORMAT, clip_command, failure_reason
+from rtcc.video.ffmpeg import (
+    RECORDING_SEGMENT_S,
+    RECORDING_TIME_FORMAT,
+    RECORDINGS_FOLDER,
+    clip_command,
+    failure_reason,
+)
 
 CLIP_TIMEOUT_S = 300.0
 HASH_CHUNK = 1024 * 1024
@@ -62,6 +70,24 @@ def recorded_segments(folder: Path) -> list[Segment]:
         end = min(end, start + timedelta(seconds=RECORDING_SEGMENT_S * 3))
         segments.append(Segment(path, start, max(end, start)))
     return segments
+
+
+def purge_recordings(recordings_root: Path, cutoff: datetime) -> int:
+    """Delete every recorded segment that ended before the cutoff, in every camera's folder; returns how many
+    went. Only files named as recorded segments are touched. A clip already exported is a file of its own,
+    so its evidence outlives the recording it was cut from."""
+    purged = 0
+    for folder in sorted(recordings_root.iterdir()) if recordings_root.is_dir() else []:
+        for segment in recorded_segments(folder):
+            if segment.end < cutoff:
+                segment.path.unlink(missing_ok=True)
+                purged += 1
+    return purged
+
+
+def recordings_purger(data_root: Path) -> Callable[[datetime], int]:
+    """The video retention policy's purger for a server keeping its files under ``data_root``."""
+    return partial(purge_recordings, data_root / RECORDINGS_FOLDER)
 
 
 def covering(segments: list[Segment], start: datetime, end: datetime) -> list[Segment]:

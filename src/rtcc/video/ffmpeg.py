@@ -26,6 +26,8 @@ LIVE_PLAYLIST = "index.m3u8"
 # Recorded segments are named by the UTC time they start at (ffmpeg's strftime, run with TZ=UTC).
 RECORDING_PATTERN = "%Y%m%dT%H%M%SZ.ts"
 RECORDING_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+# Under the server's data folder: one folder per recording camera, holding its recorded segments.
+RECORDINGS_FOLDER = "recordings"
 
 _ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
 _VIDEO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)")

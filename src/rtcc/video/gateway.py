@@ -24,6 +24,7 @@ from rtcc.video.ffmpeg import (
     LIVE_PLAYLIST,
     LIVE_READY_SEGMENTS,
     PLAYABLE_CODECS,
+    RECORDINGS_FOLDER,
     failure_reason,
     gateway_command,
     video_codec,
@@ -83,7 +84,7 @@ def folder_name(camera_id: str) -> str:
 class LiveGateway:
     def __init__(self, root: Path, *, ffmpeg: str, idle_s: float):
         self.live_root = root / "live"
-        self.recordings_root = root / "recordings"
+        self.recordings_root = root / RECORDINGS_FOLDER
         self.ffmpeg = ffmpeg
         self.idle_s = idle_s
         self.streams: dict[str, LiveStream] = {}
