@@ -11,6 +11,7 @@ from tests.api import (
     routes_camera_health,
     routes_community,
     routes_drones,
+    routes_persons,
     routes_sso,
     routes_video,
 )
@@ -108,6 +109,7 @@ _AREAS = (
     routes_camera_health,
     routes_community,
     routes_drones,
+    routes_persons,
     routes_sso,
     routes_video,
 )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 from rtcc.storage.types import JsonDoc, UTCDateTime
@@ -395,6 +396,8 @@ persons = Table(
     Column("protected", JsonDoc, nullable=False),  # never read by scoring; see domain.records
     Column("source", String(100), nullable=False),
 )
+# Name searches ask for a family name in any letter case.
+Index("ix_persons_family_name", persons.c.agency_id, func.lower(persons.c.family_name))
 
 addresses = Table(
     "addresses",
