@@ -208,3 +208,4 @@ def test_the_consoles_list_of_who_may_read_the_audit_matches_the_permissions() -
     assert listed("ROLES_WITH_AUDIT_READ") == {r.value for r in Role if can(r, Permission.AUDIT_READ)}
     assert listed("ROLES_WITH_LIVE_READ") == {r.value for r in Role if can(r, Permission.LIVE_READ)}
     assert listed("ROLES_WITH_REPORTS_READ") == {r.value for r in Role if can(r, Permission.REPORTS_READ)}
+    assert listed("ROLES_WITH_BRIEF_READ") == {r.value for r in Role if can(r, Permission.BRIEF_READ)}

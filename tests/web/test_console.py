@@ -470,3 +470,71 @@ def test_the_reports_tab_shows_the_same_response_times_and_alert_precision_as_th
     _wait(outcomes_match, 40, "the panel's alert outcomes to match the report")
     page.shot("reports")
     assert page.errors == []
+
+
+def test_an_analyst_looks_a_person_up_with_purpose_and_case_number(demo: Demo, open_page: Any) -> None:
+    """The People tab finds the agency's persons by family name (any case), shows the same persons as the
+    API, opens a record with its history, and the lookups are audited with their purpose and case number."""
+    from sqlalchemy import func, select
+
+    from rtcc.storage.tables import criminal_history, persons
+
+    db = Database(demo.database_url)
+    try:
+        with db.read() as conn:
+            # A person with history, whose family name is rare enough for one page of results.
+            person_id, family = conn.execute(
+                select(persons.c.person_id, persons.c.family_name)
+                .join(
+                    criminal_history,
+                    (criminal_history.c.agency_id == persons.c.agency_id)
+                    & (criminal_history.c.person_id == persons.c.person_id),
+                )
+                .order_by(persons.c.person_id)
+                .limit(1)
+            ).one()
+            named = conn.execute(
+                select(func.count()).where(func.lower(persons.c.family_name) == family.lower())
+            ).scalar_one()
+    finally:
+        db.dispose()
+
+    page = _console(demo, open_page, "analyst")
+    p = page.page
+    p.click("button.tab[data-tab=people]")
+    p.fill("input[name=family_name]", family.lower())
+    p.fill("input[name=person-purpose]", "robbery series follow-up")
+    p.fill("input[name=person-case]", "2026-007731")
+    p.click(".person-search button[type=submit]")
+    p.wait_for_selector("table.persons", timeout=10_000)
+
+    stated = {"X-Purpose": "robbery series follow-up", "X-Case-Number": "2026-007731"}
+    listed = demo.api(
+        "analyst", "GET", "/api/v1/persons", params={"family_name": family.upper()}, headers=stated
+    ).json()
+    shown = p.eval_on_selector_all("table.persons tbody tr", "rows => rows.map(r => r.dataset.person)")
+    assert shown == [x["person_id"] for x in listed] and len(shown) == min(named, 50)
+
+    p.click(f"table.persons tr[data-person='{person_id}']")
+    p.wait_for_selector(f".person-record[data-person='{person_id}']", timeout=10_000)
+    record = demo.api("analyst", "GET", f"/api/v1/persons/{person_id}", headers=stated).json()
+    history = p.eval_on_selector_all(".person-record ul.history li", "items => items.length")
+    assert history == len(record["history"]) >= 1
+    assert (
+        p.locator(".person-record h4:has-text('Criminal history')")
+        .inner_text()
+        .endswith(f"({len(record['history'])})")
+    )
+    page.shot("person-record")
+
+    db = Database(demo.database_url)
+    try:
+        entries = AuditLog(db).entries(username="analyst", limit=200)
+    finally:
+        db.dispose()
+    lookups = [e for e in entries if e.resource.startswith("GET /api/v1/persons") and e.purpose]
+    searched = [e for e in lookups if e.detail["query"].get("family_name") == family.lower()]
+    opened = [e for e in lookups if e.resource == f"GET /api/v1/persons/{person_id}"]
+    assert searched and len(opened) == 2  # the panel's and this test's own
+    assert {e.detail["case_number"] for e in [*searched, *opened]} == {"2026-007731"}
+    assert page.errors == [], page.errors

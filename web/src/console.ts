@@ -13,16 +13,17 @@ import { drawTimes, type Feature, latency, type PointLayer } from "./map/points"
 import { AlertQueue } from "./panels/alerts";
 import { AuditScreen } from "./panels/audit";
 import { IncidentWorkspace } from "./panels/incident";
+import { PeoplePanel } from "./panels/people";
 import { PlatesPanel } from "./panels/plates";
 import { Positions } from "./panels/positions";
 import { Reports } from "./panels/reports";
 import { showCamera, VideoWall } from "./panels/wall";
 import { LivePicture, PRIORITY_COLOURS } from "./picture";
-import { type Alert, type Call, ROLES_WITH_AUDIT_READ, ROLES_WITH_LIVE_READ, ROLES_WITH_REPORTS_READ, type User } from "./types";
+import { type Alert, type Call, ROLES_WITH_AUDIT_READ, ROLES_WITH_BRIEF_READ, ROLES_WITH_LIVE_READ, ROLES_WITH_REPORTS_READ, type User } from "./types";
 import { $, ago, h, words } from "./ui";
 
 const TABS = ["alerts", "calls", "wall", "plates", "positions"] as const;
-type Tab = (typeof TABS)[number] | "reports" | "audit";
+type Tab = (typeof TABS)[number] | "people" | "reports" | "audit";
 
 function percentile(values: number[], p: number): number | null {
   if (!values.length) return null;
@@ -86,6 +87,7 @@ function start(root: HTMLElement, me: User): void {
     return;
   }
   const tabs: Tab[] = [...TABS];
+  if (ROLES_WITH_BRIEF_READ.includes(me.role)) tabs.splice(tabs.indexOf("plates") + 1, 0, "people");
   if (ROLES_WITH_REPORTS_READ.includes(me.role)) tabs.push("reports");
   if (mayAudit) tabs.push("audit");
   const picture = new LivePicture();
@@ -116,12 +118,14 @@ function start(root: HTMLElement, me: User): void {
 
   let audit: AuditScreen | null = null;
   let reports: Reports | null = null;
+  let people: PeoplePanel | null = null;
   function show(tab: Tab): void {
     for (const t of tabs) panels[t].hidden = t !== tab;
     for (const b of tabButtons) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
     document.body.dataset.tab = tab;
     map.invalidateSize();
     if (tab === "alerts") panels.alerts.focus();
+    if (tab === "people") people ??= new PeoplePanel(panels.people);
     if (tab === "reports") {
       reports ??= new Reports(panels.reports);
       reports.refresh();

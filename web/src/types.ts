@@ -220,6 +220,7 @@ export interface Bulletin {
 export const ROLES_WITH_AUDIT_READ: readonly string[] = ["auditor"];
 export const ROLES_WITH_LIVE_READ: readonly string[] = ["admin", "supervisor", "operator", "officer", "analyst"];
 export const ROLES_WITH_REPORTS_READ: readonly string[] = ["admin", "supervisor", "operator", "analyst", "auditor"];
+export const ROLES_WITH_BRIEF_READ: readonly string[] = ["supervisor", "operator", "officer", "analyst"];
 
 export interface AuditEntry {
   seq: number;
