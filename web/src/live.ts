@@ -11,6 +11,11 @@ type Handler = (e: RtccEvent) => void;
  * event-to-screen latency that the map layers measure. */
 export const arrival = new Samples();
 
+// Events stamped more than this before the console opened are history arriving (a feed's backlog, a
+// catch-up after a reconnect), not a measure of the live path; the margin allows for clocks a little apart.
+const OPENED_AT = Date.now() - 2_000;
+export const isMeasurable = (eventTime: number): boolean => eventTime >= OPENED_AT;
+
 export type LinkState = "connecting" | "live" | "reconnecting" | "signed-out";
 
 export class LiveStream {
@@ -75,7 +80,8 @@ export class LiveStream {
       if (this.lastSeq !== null && e.seq <= this.lastSeq) return;
       this.lastSeq = e.seq;
       this.received++;
-      arrival.add(Date.now() - Date.parse(e.occurred_at));
+      const stamped = Date.parse(e.occurred_at);
+      if (isMeasurable(stamped)) arrival.add(Date.now() - stamped);
       for (const h of this.handlers) {
         if (e.type.startsWith(h.prefix)) {
           try {

@@ -3,7 +3,7 @@
 // in LAYERS; a new kind of thing on the map is one more entry and its event handlers.
 
 import { get } from "./api";
-import { LiveStream } from "./live";
+import { isMeasurable, LiveStream } from "./live";
 import { type Feature, PointLayer } from "./map/points";
 import type { Alert, Call, Camera, Drone, RtccEvent, Sensor, Unit } from "./types";
 
@@ -25,8 +25,13 @@ export const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, med
 
 type Listener = () => void;
 
-/** An event's time in ms since the epoch, as the source stamped it (for event-to-screen latency). */
-const stamp = (e: RtccEvent) => Date.parse(e.occurred_at);
+/** An event's time in ms since the epoch, as the source stamped it (for event-to-screen latency); none for
+ * events that happened before this console opened (a feed's backlog or a catch-up), whose age is the
+ * feed's lateness, not how fast the system shows what happens. */
+const stamp = (e: RtccEvent): number | undefined => {
+  const t = Date.parse(e.occurred_at);
+  return isMeasurable(t) ? t : undefined;
+};
 
 export class LivePicture {
   readonly calls = new Map<string, Call>();

@@ -137,8 +137,13 @@ async def drive(
     stats = stats or DriveStats()
     sim_start = sim.now
     wall_start = time.monotonic()
+    # In real time, the city runs on the present: whatever time setting up took (migrations, the records,
+    # the server starting) is sent at once, or every event would arrive that many seconds old.
+    behind_s = 0.0
+    if speed <= 1:
+        behind_s = max(0.0, (datetime.now(UTC) - sim_start).total_seconds() - warm_up_s)
     while True:
-        elapsed = warm_up_s + (time.monotonic() - wall_start) * speed
+        elapsed = warm_up_s + behind_s + (time.monotonic() - wall_start) * speed
         if duration_s is not None and elapsed >= duration_s:
             until = sim_start + timedelta(seconds=duration_s)
         else:
