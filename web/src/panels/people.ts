@@ -136,12 +136,13 @@ export class PeoplePanel {
               { "data-link": lk.link_id },
               h("a", { href: "#", onclick: (ev: Event) => (ev.preventDefault(), void this.open(lk.person_id)) }, lk.name || lk.person_id),
               ` · ${words(lk.kind)} · ${lk.source} since ${lk.entered}`,
-              lk.intelligence ? h("span", { class: "tag warn" }, `intelligence: ${lk.basis ?? ""}; review by ${lk.review_date ?? ""}`) : null,
+              lk.intelligence ? h("span", { class: "tag warn" }, `intelligence, review by ${lk.review_date ?? "?"}: ${lk.basis ?? ""}`) : null,
             ),
           ),
         ),
         h("p", { class: "quiet" }, "Records are leads to verify, not grounds for action by themselves."),
       );
+      this.record.scrollIntoView({ block: "start" });
     } catch (err) {
       this.record.replaceChildren(h("p", { class: "error" }, (err as Error).message));
     }
