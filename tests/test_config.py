@@ -71,3 +71,10 @@ def test_a_tile_address_must_say_where_zoom_x_and_y_go(monkeypatch: pytest.Monke
         Settings()
     monkeypatch.setenv("RTCC_MAP_TILE_URL", " https://tiles.example.org/{z}/{x}/{y}.png ")
     assert Settings().map_tile_url == "https://tiles.example.org/{z}/{x}/{y}.png"
+
+
+def test_links_sent_out_point_at_this_server_unless_told_otherwise() -> None:
+    """Mailed links and the single sign-on return address use the port the server really listens on."""
+    assert Settings(mode="demo", port=8123).public_url == "http://127.0.0.1:8123"
+    behind_proxy = Settings(mode="demo", port=8123, public_base_url="https://rtcc.example.gov/")
+    assert behind_proxy.public_url == "https://rtcc.example.gov"

@@ -174,8 +174,9 @@ class Settings(BaseSettings):
         60.0, gt=0, description="How often the health monitor probes each camera's snapshot or stream."
     )
     public_base_url: str = Field(
-        "http://127.0.0.1:8000",
-        description="The server's address as the public sees it, used in links sent by email.",
+        "",
+        description="The server's address as the public sees it, used in links sent by email and as the "
+        "single sign-on return address. Empty: http://HOST:PORT of this server.",
     )
     mail_from: str = Field(
         "rtcc@localhost", description="Sender address of the mail the server sends (community program)."
@@ -255,6 +256,11 @@ class Settings(BaseSettings):
             dead_letters_days=self.retention_dead_letters_days,
             video_days=self.retention_video_days,
         )
+
+    @property
+    def public_url(self) -> str:
+        """Where the public reaches this server (no trailing slash)."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -333,7 +333,7 @@ def build(settings: Settings, db: Database) -> CommunityPart:
     return CommunityPart(
         store=CommunityStore(db),
         mailer=Mailer.from_settings(settings),
-        public_base_url=settings.public_base_url,
+        public_base_url=settings.public_url,
         footage_folder=data_folder(settings) / "community-footage",
     )
 

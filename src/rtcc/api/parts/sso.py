@@ -266,7 +266,7 @@ class SsoPart:
 
     @property
     def redirect_uri(self) -> str:
-        return self.settings.public_base_url.rstrip("/") + "/api/v1/auth/sso/callback"
+        return self.settings.public_url + "/api/v1/auth/sso/callback"
 
 
 def build(settings: Settings, db: Database) -> SsoPart:

@@ -66,7 +66,7 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
             detail={"reason": result.outcome},
         )
         if result.outcome in ("wrong_password", "wrong_otp"):
-            await _lock_if_repeated(ctx, body.username, result.unlocked_at, ip)
+            await lock_if_repeated(ctx, body.username, result.unlocked_at, ip)
         # Wrong and unknown look the same from outside: no telling which usernames exist.
         detail = REFUSALS.get(result.outcome, "wrong username or password")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail)
@@ -114,7 +114,7 @@ async def mfa_confirm(
         )
 
 
-async def _lock_if_repeated(ctx: Ctx, username: str, unlocked_at: datetime | None, ip: str | None) -> None:
+async def lock_if_repeated(ctx: Ctx, username: str, unlocked_at: datetime | None, ip: str | None) -> None:
     since = now_utc() - timedelta(minutes=LOCKOUT_WINDOW_MINUTES)
     if unlocked_at is not None and unlocked_at > since:
         since = unlocked_at  # failures before an administrator's unlock do not count again

@@ -31,7 +31,7 @@ from rtcc.api.deps import (
     resolve_session,
 )
 from rtcc.api.parts.sso import SsoError, second_factor_shown
-from rtcc.api.routes.auth import REFUSALS, LoginResponse, _lock_if_repeated
+from rtcc.api.routes.auth import REFUSALS, LoginResponse, lock_if_repeated
 from rtcc.domain.entities import User
 from rtcc.domain.roles import Permission
 from rtcc.storage.accounts import now_utc
@@ -295,7 +295,7 @@ async def sso_code(body: CodeRequest, request: Request, response: Response, ctx:
             detail={"method": "sso", "reason": reason},
         )
         if reason == "wrong_otp" and username is not None:
-            await _lock_if_repeated(ctx, username, admitted.unlocked_at, ip)
+            await lock_if_repeated(ctx, username, admitted.unlocked_at, ip)
         else:
             await asyncio.to_thread(
                 ctx.sso.identities.end_second_step, step_token, now=now_utc(), max_age=SECOND_STEP_MAX_AGE
