@@ -56,6 +56,7 @@ bench: $(STAMP) $(WEB_DIST)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/gunshot.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/cameras.py
 	$(BIN)/python bench/brief.py
 	$(BIN)/python bench/alpr_matcher.py
 	$(BIN)/python bench/alpr.py

@@ -26,6 +26,7 @@ from rtcc import __version__
 from rtcc.api.audit import AuditMiddleware
 from rtcc.api.context import AppContext
 from rtcc.api.parts import camera_health as camera_health_part
+from rtcc.api.parts import camera_index as camera_index_part
 from rtcc.api.parts import community as community_part
 from rtcc.api.parts import drones as drones_part
 from rtcc.api.parts import sso as sso_part
@@ -261,7 +262,7 @@ def _background(ctx: AppContext) -> list[Coroutine[Any, Any, None]]:
         ).run(),
         ctx.retention.run_forever(timedelta(minutes=ctx.settings.retention_every_minutes)),
     ]
-    for part in (video_part, camera_health_part, community_part, drones_part, sso_part):
+    for part in (video_part, camera_health_part, camera_index_part, community_part, drones_part, sso_part):
         jobs.extend(part.background(ctx))
     if ctx.settings.mqtt_url:
         mqtt = MqttIngest(

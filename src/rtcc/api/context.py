@@ -17,6 +17,7 @@ from rtcc.api.parts.sso import SsoPart
 from rtcc.api.parts.video import VideoPart
 from rtcc.bus.memory import InProcessBus
 from rtcc.config import Settings
+from rtcc.engines.camera_index import LiveCameraIndex
 from rtcc.engines.routing import RoadGraph
 from rtcc.ingest.mqtt import MqttIngest
 from rtcc.ingest.pipeline import IngestService
@@ -97,6 +98,15 @@ class AppContext:
     road_loader: Callable[[], RoadGraph] | None = None
     _roads: RoadGraph | None = None
     _roads_lock: threading.Lock = field(default_factory=threading.Lock)
+    _cameras: LiveCameraIndex | None = None
+
+    def camera_index(self) -> LiveCameraIndex:
+        """Every camera of the registry in memory, for which cameras can see a place."""
+        if self._cameras is None:
+            with self._roads_lock:
+                if self._cameras is None:
+                    self._cameras = LiveCameraIndex(self.live)
+        return self._cameras
 
     def road_graph(self) -> RoadGraph | None:
         if self._roads is None and self.road_loader is not None:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from rtcc.cli.calls import AgencyOpt, MappingOpt, _agency, _keep_problems, _report, read_mapping
 from rtcc.cli.common import console, err_console, load_settings, open_database, print_json
-from rtcc.engines.camera_sight import cameras_that_see
+from rtcc.engines.camera_index import CameraIndex, CameraPlace
 from rtcc.ingest.cameras_import import import_cameras, load_cameras_mapping
 from rtcc.ingest.onvif import OnvifDevice, OnvifFailed, read_device, registry_entry
 from rtcc.storage.audit import AuditLog
@@ -62,17 +62,20 @@ def near(
     """The cameras that can see a place: in view first, with pan and tilt for PTZ cameras."""
     db = open_database(load_settings())
     agency_id = _agency(db, agency)
-    sights = cameras_that_see(SqlLiveState(db).cameras_near(agency_id, lat, lon, radius), lat, lon, radius)
+    # A one-off question: the database's own index finds the cameras in a box around the place, and the
+    # camera index (the one the server keeps of the whole registry) decides which of them see it, and how.
+    nearby = {c.id: c for c in SqlLiveState(db).cameras_near(agency_id, lat, lon, radius)}
+    sights = CameraIndex(CameraPlace.of(c) for c in nearby.values()).sights(lat, lon, radius)
     rows = [
         {
-            "camera_id": s.camera.id,
-            "name": s.camera.name,
-            "kind": s.camera.kind.value,
-            "status": s.camera.status.value,
+            "camera_id": s.camera_id,
+            "name": nearby[s.camera_id].name,
+            "kind": nearby[s.camera_id].kind.value,
+            "status": s.status,
             "distance_m": s.distance_m,
             "bearing_deg": s.bearing_deg,
             "view": s.view,
-            "ptz": s.camera.ptz,
+            "ptz": nearby[s.camera_id].ptz,
             "pan_deg": s.pan_deg,
             "tilt_deg": s.tilt_deg,
         }

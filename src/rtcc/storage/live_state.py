@@ -7,14 +7,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, or_, select, update
 
 from rtcc.domain.entities import Alert, Call, Camera, Drone, Sensor, Unit
+from rtcc.domain.geo import M_PER_DEG
 from rtcc.domain.ports import StateChange
 from rtcc.storage.db import Database
-from rtcc.storage.tables import alerts, call_units, calls, cameras, drones, sensors, units
+from rtcc.storage.tables import alerts, call_units, calls, camera_changes, cameras, drones, sensors, units
 
 UNIT_STAGES = ("dispatched", "en_route", "on_scene")
+# What the camera index keeps of each camera.
+CAMERA_PLACE_COLUMNS = (
+    "id",
+    "agency_id",
+    "lat",
+    "lon",
+    "heading_deg",
+    "fov_deg",
+    "range_m",
+    "ptz",
+    "mount_height_m",
+    "status",
+)
+_IDS_PER_QUERY = 500
 # Alerts someone still has to deal with (closed ones have an outcome; dismissed ones were set aside).
 OPEN_ALERT_STATUSES = ("new", "acknowledged")
 
@@ -283,9 +298,10 @@ class SqlLiveState:
         return [Alert.model_validate(r) for r in rows]
 
     def cameras_near(self, agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
-        """Cameras within a box around the point (the caller measures true distances)."""
-        dlat = radius_m / 111_320.0
-        dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+        """Cameras within a box around the point (the caller measures true distances). The box holds every
+        camera within radius_m by haversine_m, with 1% to spare."""
+        dlat = radius_m * 1.01 / M_PER_DEG
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         q = select(cameras).where(
             cameras.c.agency_id == agency_id,
             cameras.c.lat.between(lat - dlat, lat + dlat),
@@ -293,6 +309,57 @@ class SqlLiveState:
         )
         with self.db.read() as conn:
             return [Camera.model_validate(r) for r in conn.execute(q)]
+
+    def cameras_by_id(self, camera_ids: Sequence[str]) -> dict[str, Camera]:
+        """These cameras, by id (ids not in the registry are left out)."""
+        out: dict[str, Camera] = {}
+        with self.db.read() as conn:
+            for i in range(0, len(camera_ids), _IDS_PER_QUERY):
+                chunk = list(camera_ids[i : i + _IDS_PER_QUERY])
+                for r in conn.execute(select(cameras).where(cameras.c.id.in_(chunk))):
+                    out[r.id] = Camera.model_validate(r)
+        return out
+
+    # ---- what the in-memory camera index reads (rtcc.engines.camera_index) ---------------------------------
+    def camera_places(self, camera_ids: Sequence[str] | None = None) -> list[Row[Any]]:
+        """Each camera's id, agency, place, orientation and status: of all cameras, or of these."""
+        q = select(*(cameras.c[name] for name in CAMERA_PLACE_COLUMNS))
+        with self.db.read() as conn:
+            if camera_ids is None:
+                return list(conn.execute(q))
+            out: list[Row[Any]] = []
+            for i in range(0, len(camera_ids), _IDS_PER_QUERY):
+                chunk = list(camera_ids[i : i + _IDS_PER_QUERY])
+                out.extend(conn.execute(q.where(cameras.c.id.in_(chunk))))
+            return out
+
+    def last_camera_change(self) -> int:
+        """The number of the last logged change to a camera (0 when none is logged)."""
+        with self.db.read() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(camera_changes.c.seq), 0))).scalar_one())
+
+    def camera_changes(self, after_seq: int, limit: int) -> tuple[int, list[str] | None]:
+        """The number of the last logged change, and the ids of the cameras changed after after_seq. The ids
+        are None when more than limit changes are waiting, or when the log no longer reaches back to
+        after_seq (pruned, or started again): then everything is worth reading again."""
+        c = camera_changes.c
+        with self.db.read() as conn:
+            last = int(conn.execute(select(func.coalesce(func.max(c.seq), 0))).scalar_one())
+            if last == after_seq:
+                return last, []
+            first = conn.execute(select(func.min(c.seq))).scalar_one()
+            if last < after_seq or last - after_seq > limit or (first is not None and first > after_seq + 1):
+                return last, None
+            ids = conn.execute(select(c.camera_id).where(c.seq > after_seq, c.seq <= last).distinct())
+            return last, [r.camera_id for r in ids]
+
+    def prune_camera_changes(self, keep: int) -> int:
+        """Forget all but the last keep logged changes (a process further behind reads everything again)."""
+        with self.db.write() as conn:
+            last = conn.execute(select(func.max(camera_changes.c.seq))).scalar_one()
+            if last is None:
+                return 0
+            return conn.execute(camera_changes.delete().where(camera_changes.c.seq <= last - keep)).rowcount
 
     def alert(self, alert_id: str) -> Alert | None:
         with self.db.read() as conn:

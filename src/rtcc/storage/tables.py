@@ -237,6 +237,17 @@ cameras = Table(
     Index("ix_cameras_lat_lon", "lat", "lon"),
 )
 
+# One row per change to a camera's place, orientation, agency or status, written by database triggers whoever
+# makes the change (the server, the command line, another server process): each process's camera index
+# catches up by reading the rows after the last it saw. On PostgreSQL the triggers number changes in commit
+# order, so a reader that has seen row N has seen every row before it.
+camera_changes = Table(
+    "camera_changes",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("camera_id", String(64), nullable=False),
+)
+
 sensors = Table(
     "sensors",
     metadata,

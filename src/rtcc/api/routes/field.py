@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from rtcc.api.deps import Ctx, audit_action, require
 from rtcc.api.routes.calls import BulletinOut, brief_of, bulletin_out
+from rtcc.api.routes.live import cameras_seeing
 from rtcc.domain.cad import CadIncident
 from rtcc.domain.entities import Call, Unit, User
-from rtcc.domain.geo import haversine_m
 from rtcc.domain.roles import Permission
 from rtcc.domain.threat import ThreatBrief
 from rtcc.storage.cad import open_call_for_unit
@@ -94,21 +94,19 @@ async def field_view(request: Request, ctx: Ctx, user: Officer) -> FieldView:
     cameras: list[NearbyCamera] = []
     if call is not None and call.lat is not None and call.lon is not None:
         found = await asyncio.to_thread(
-            ctx.live.cameras_near, user.agency_id, call.lat, call.lon, CAMERA_RADIUS_M
+            cameras_seeing, ctx, user.agency_id, call.lat, call.lon, CAMERA_RADIUS_M
         )
-        for c in found:
-            d = haversine_m(call.lat, call.lon, c.lat, c.lon)
-            if d <= CAMERA_RADIUS_M:
-                cameras.append(
-                    NearbyCamera(
-                        camera_id=c.id,
-                        name=c.name,
-                        kind=c.kind.value,
-                        status=c.status.value,
-                        distance_m=round(d, 1),
-                        has_snapshot=bool(c.snapshot_url),
-                    )
-                )
+        cameras = [
+            NearbyCamera(
+                camera_id=s.camera.id,
+                name=s.camera.name,
+                kind=s.camera.kind.value,
+                status=s.camera.status.value,
+                distance_m=s.distance_m,
+                has_snapshot=bool(s.camera.snapshot_url),
+            )
+            for s in found
+        ]
         cameras.sort(key=lambda c: c.distance_m)
     notices = await asyncio.to_thread(ctx.field_store.notices, user.agency_id, unit_id, now - NOTICE_WINDOW)
     calls = {

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from rtcc.api.context import AppContext
 from rtcc.api.deps import Ctx, note_shared_access, require
 from rtcc.domain.entities import Call, Camera, Drone, Unit, User
 from rtcc.domain.roles import Permission
 from rtcc.domain.sharing import SharingKind
-from rtcc.engines.camera_sight import cameras_that_see
+from rtcc.engines.camera_sight import CameraSight
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 LiveReader = Annotated[User, Depends(require(Permission.LIVE_READ))]
@@ -79,7 +80,7 @@ async def cameras_near(
     radius_m: Annotated[float, Query(gt=0, le=5000)] = 300.0,
 ) -> list[CameraSightOut]:
     """The cameras that can see a place: in view first (with pan and tilt for PTZ cameras), nearest first."""
-    found = await asyncio.to_thread(ctx.live.cameras_near, user.agency_id, lat, lon, radius_m)
+    found = await asyncio.to_thread(cameras_seeing, ctx, user.agency_id, lat, lon, radius_m)
     return [
         CameraSightOut(
             camera=s.camera,
@@ -89,5 +90,19 @@ async def cameras_near(
             pan_deg=s.pan_deg,
             tilt_deg=s.tilt_deg,
         )
-        for s in cameras_that_see(found, lat, lon, radius_m)
+        for s in found
+    ]
+
+
+def cameras_seeing(
+    ctx: AppContext, agency_id: str, lat: float, lon: float, radius_m: float
+) -> list[CameraSight]:
+    """The agency's cameras within radius_m of the place, ranked as cameras_that_see ranks them, found by
+    the in-memory camera index and shown as the registry has them now."""
+    sights = ctx.camera_index().sights(lat, lon, radius_m, (agency_id,))
+    cameras = ctx.live.cameras_by_id([s.camera_id for s in sights])
+    return [
+        CameraSight(cameras[s.camera_id], s.distance_m, s.bearing_deg, s.view, s.pan_deg, s.tilt_deg)
+        for s in sights
+        if s.camera_id in cameras  # removed a moment ago
     ]
