@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text
+from sqlalchemy import (
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 
 from rtcc.domain.events import Event
 from rtcc.domain.geo import Location
@@ -28,6 +41,18 @@ APPEND_LOCK_KEY = 0x72746363
 
 # Dead letters keep what arrived so it can be inspected and replayed, within reason.
 MAX_RAW_CHARS = 64_000
+
+
+@dataclass(eq=False)
+class _Append:
+    """One batch handed to ``append``, and what became of it."""
+
+    source_id: str | None
+    new: Sequence[NewEvent]
+    rejects: Sequence[DeadLetter]
+    done: bool = False
+    result: AppendResult | None = None
+    error: BaseException | None = None
 
 
 @dataclass(frozen=True)
@@ -58,51 +83,94 @@ class SqlEventStore:
     def __init__(self, db: Database):
         self.db = db
         self._insert = db.insert(events)
+        self._pending: list[_Append] = []  # batches waiting for the next group transaction
+        self._pending_lock = threading.Lock()
+        self._group_lock = threading.Lock()  # held while a group is written
 
     # ---- writing -------------------------------------------------------------------------------------
     def append(
         self, source_id: str | None, new: Sequence[NewEvent], rejects: Sequence[DeadLetter]
     ) -> AppendResult:
+        """Store a batch in one transaction and return once it is committed.
+
+        Batches handed in while another is being written are committed together, in one transaction: feeds
+        posting at once share one commit (one fsync) instead of queueing for one each. Each batch is still
+        answered only after the commit that holds it. Should that transaction fail, each of its batches is
+        written again on its own, so one bad batch fails alone."""
+        job = _Append(source_id, new, rejects)
+        with self._pending_lock:
+            self._pending.append(job)
+        with self._group_lock:
+            if not job.done:
+                with self._pending_lock:
+                    jobs, self._pending = self._pending, []
+                if job not in jobs:  # taken by a writer interrupted before it finished: not committed
+                    jobs.append(job)
+                self._write_group(jobs)
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    def _write_group(self, jobs: list[_Append]) -> None:
+        try:
+            with self.db.write() as conn:
+                results = [self._write(conn, j) for j in jobs]
+        except Exception as exc:
+            if len(jobs) == 1:
+                jobs[0].error, jobs[0].done = exc, True
+                return
+            for j in jobs:
+                self._write_group([j])
+            return
+        for j, r in zip(jobs, results, strict=True):
+            j.result, j.done = r, True
+
+    def _write(self, conn: Connection, job: _Append) -> AppendResult:
+        new, rejects = job.new, job.rejects
         result = AppendResult()
         rows = [_event_row(e) for e in new]
-        with self.db.write() as conn:
-            if rows and not self.db.is_sqlite:
-                # Sequence numbers are drawn at insert but transactions commit in any order; taking this
-                # lock first makes commit order equal sequence order, so a reader that has seen seq N has
-                # seen everything below it (the relay, WebSocket catch-up). SQLite serialises writers anyway.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
-            if rows:
-                stmt = self._insert.on_conflict_do_nothing(index_elements=["source_id", "id"]).returning(
-                    events.c.seq, events.c.id, sort_by_parameter_order=True
-                )
-                inserted = [(int(r.seq), str(r.id)) for r in conn.execute(stmt, rows)]
-                result.accepted = inserted
-                if inserted:
-                    conn.execute(insert(outbox), [{"seq": seq} for seq, _ in inserted])
-                    reads = _plate_read_rows(new, inserted)
-                    if reads:
-                        conn.execute(insert(plate_reads), reads)
-                        self._add_to_vocabulary(conn, {r["plate"] for r in reads})
-                stored = {i for _, i in inserted}
-                result.duplicates = [e.id for e in new if e.id not in stored]
-            if rejects:
-                conn.execute(insert(dead_letters), [_dead_letter_row(d) for d in rejects])
-            if source_id is not None:
-                self._count(conn, source_id, len(result.accepted), len(rejects), len(result.duplicates))
+        if rows and not self.db.is_sqlite:
+            # Sequence numbers are drawn at insert but transactions commit in any order; taking this lock
+            # first makes commit order equal sequence order, so a reader that has seen seq N has seen
+            # everything below it (the relay, WebSocket catch-up). SQLite serialises writers anyway.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+        if rows:
+            # Rows come back with their id, so their order does not matter: asking for parameter order
+            # would make SQLAlchemy send one INSERT per row on SQLite instead of one per batch.
+            stmt = self._insert.on_conflict_do_nothing(index_elements=["source_id", "id"]).returning(
+                events.c.seq, events.c.id
+            )
+            inserted = sorted((int(r.seq), str(r.id)) for r in conn.execute(stmt, rows))
+            result.accepted = inserted
+            if inserted:
+                conn.execute(insert(outbox), [{"seq": seq} for seq, _ in inserted])
+                reads = _plate_read_rows(new, inserted)
+                if reads:
+                    conn.execute(insert(plate_reads), reads)
+                    self._add_to_vocabulary(conn, reads[0]["seq"], reads[-1]["seq"])
+            stored = {i for _, i in inserted}
+            result.duplicates = [e.id for e in new if e.id not in stored]
+        if rejects:
+            conn.execute(insert(dead_letters), [_dead_letter_row(d) for d in rejects])
+        if job.source_id is not None:
+            self._count(conn, job.source_id, len(result.accepted), len(rejects), len(result.duplicates))
         return result
 
-    def _add_to_vocabulary(self, conn: Connection, plates: set[str]) -> None:
-        """Plates read for the first time join the vocabulary, with their trigrams."""
-        ins = self.db.insert(plate_vocab).on_conflict_do_nothing(index_elements=["plate"])
-        new = [
-            str(p)
-            for p in conn.execute(ins.returning(plate_vocab.c.plate), [{"plate": p} for p in sorted(plates)])
-            .scalars()
-            .all()
-        ]
-        pieces = [{"trigram": t, "plate": p} for p in new for t in trigrams(p)]
-        if pieces:
-            conn.execute(insert(plate_trigrams), pieces)
+    def _add_to_vocabulary(self, conn: Connection, first_seq: int, last_seq: int) -> None:
+        """Plates read for the first time (in the reads just stored, ``first_seq`` to ``last_seq``) join the
+        vocabulary, with their trigrams. Done in SQL from the stored reads: building a parameter set per
+        plate and per trigram in Python cost more than storing the reads themselves."""
+        batch = select(plate_reads.c.plate).where(plate_reads.c.seq.between(first_seq, last_seq)).distinct()
+        ins = (
+            self.db.insert(plate_vocab)
+            .from_select(["plate"], batch)
+            .on_conflict_do_nothing(index_elements=["plate"])
+            .returning(plate_vocab.c.plate)
+        )
+        new = [str(p) for p in conn.execute(ins).scalars()]
+        if new:
+            conn.execute(_INSERT_TRIGRAMS, {"plates": new})
 
     def record_dead_letters(self, rejects: Sequence[DeadLetter]) -> None:
         """Dead letters from outside any batch (unknown API key, unreadable body)."""
@@ -271,6 +339,21 @@ def _event_row(e: NewEvent) -> dict[str, Any]:
 def trigrams(plate: str) -> list[str]:
     """The distinct three-character pieces of a plate, in order."""
     return list(dict.fromkeys(plate[i : i + 3] for i in range(len(plate) - 2)))
+
+
+_PLATE_CHARS = 16  # the width of the plate columns
+
+# Each piece of each newly known plate, cut in SQL: one statement, the same on SQLite and PostgreSQL.
+_STARTS = union_all(
+    *(select(literal_column(str(n)).label("n")) for n in range(1, _PLATE_CHARS - 1))
+).subquery("k")
+_INSERT_TRIGRAMS = insert(plate_trigrams).from_select(
+    ["trigram", "plate"],
+    select(func.substr(plate_vocab.c.plate, _STARTS.c.n, 3), plate_vocab.c.plate)
+    .select_from(plate_vocab.join(_STARTS, func.length(plate_vocab.c.plate) >= _STARTS.c.n + 2))
+    .where(plate_vocab.c.plate.in_(bindparam("plates", expanding=True)))
+    .distinct(),
+)
 
 
 def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:

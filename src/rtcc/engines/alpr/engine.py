@@ -133,10 +133,16 @@ class HotlistEngine:
         return {a: frozenset(self.sharing.visible_agencies(a, SharingKind.HOTLISTS)) for a in agency_ids}
 
     def hits(self, event: Event, lists: frozenset[str]) -> list[Hit]:
-        read = ALPR_READ.payload(event)
+        # The payload was validated when it was ingested; matching needs only the plate and the state, so
+        # the read is not validated again here (that cost more than the match), only for a hit's alert.
+        payload = event.payload
+        plate, state = payload.get("plate"), payload.get("state")
+        if event.type != ALPR_READ.name or not isinstance(plate, str) or not isinstance(state, str | None):
+            read = ALPR_READ.payload(event)
+            plate, state = read.plate, read.state
         return [
             h
-            for h in self.index.match(read.plate, state=read.state, at=event.occurred_at)
+            for h in self.index.match(plate, state=state, at=event.occurred_at)
             if h.entry.agency_id in lists
         ]
 
