@@ -4,17 +4,28 @@ The impulses found in each sensor's recording, timed from the GPS-disciplined UT
 fit one source position (time differences of arrival, solved by least squares) near the sensors. The
 speed of sound comes from the air temperature in the files (METAR at Midway: 25.0 and 26.1 Celsius).
 Run with ``-s`` to see the positions and residuals.
+
+The product pipeline (`rtcc sensor listen --json` into `rtcc gunshot locate`) is checked against a small
+independent solver (tests/sensor/tdoa.py) that knows nothing of echoes, late paths or chance fits.
 """
 
 import itertools
+import json
+from datetime import datetime
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from rtcc.domain.geo import haversine_m
+from rtcc.main import cli
 from rtcc.sensor import Impulse, SensorMetadata, detect_impulses, read_wav
 from tests.sensor.tdoa import associate, locate, locate_leaving_out_worst, speed_of_sound
 from tests.sensor.wavs import d5_files, d7_files
+
+runner = CliRunner()
 
 Recordings = tuple[list[SensorMetadata], list[list[Impulse]]]
 
@@ -123,3 +134,69 @@ def test_district7_shots_move_south_like_a_moving_shooter() -> None:
     seconds = (fixes[-1].t0_ns - fixes[0].t0_ns) / 1e9
     assert 4.5 < seconds < 5.5
     assert 5 < travelled / seconds < 15  # metres per second: a vehicle, not a person standing
+
+
+def product_pipeline(files: list[Path], tmp_path: Path, *options: str) -> list[dict[str, Any]]:
+    """`rtcc sensor listen FILES --json > pulses.jsonl`, then `rtcc gunshot locate pulses.jsonl --incidents`."""
+    listened = runner.invoke(cli, ["sensor", "listen", *map(str, files), "--json"], catch_exceptions=False)
+    assert listened.exit_code == 0, listened.output
+    pulses = tmp_path / "pulses.jsonl"
+    pulses.write_text(listened.stdout)
+    located = runner.invoke(cli, ["gunshot", "locate", str(pulses), "--incidents", *options])
+    assert located.exit_code == 0, located.output
+    return [json.loads(line) for line in located.stdout.splitlines() if line.startswith("{")]
+
+
+def test_district5_with_the_product_pipeline(tmp_path: Path) -> None:
+    out = product_pipeline(d5_files(), tmp_path, "--min-sensors", "4")  # a four-sensor array
+    [shot] = [o for o in out if "incident" not in o]
+    assert haversine_m(shot["position"]["lat"], shot["position"]["lon"], 41.69528, -87.63099) < 10
+    assert shot["sensor_count"] == 4 and "too_few_sensors" in shot["warnings"]
+    assert shot["clock_offsets"] == {}
+
+
+def test_district7_with_the_product_pipeline(tmp_path: Path) -> None:
+    """Seven rounds from a car driving south, on six sensors, one of them with its clock about 20-35 ms
+    behind (how much depends on the speed of sound, which five sensors cannot pin down): the burst is
+    tracked, the clock offset found and named, and every round located near the independent solver's
+    position for it, with the default settings."""
+    out = product_pipeline(d7_files(), tmp_path)
+    shots = [o for o in out if "incident" not in o]
+    [summary] = [o for o in out if "incident" in o]
+    assert summary["rounds"] == 7 and summary["classification"] == "multiple gunshots"
+    metas, impulses = incident("d7")
+    c = speed_of_sound(26.1)
+    reference = [
+        locate_leaving_out_worst(metas, [p.t_ns or 0 for p in r if p], c)[0] for r in associate(impulses)
+    ]
+    assert len(shots) == len(reference) == 7
+    print()
+    for shot, ref in zip(shots, reference, strict=True):
+        lat, lon = shot["position"]["lat"], shot["position"]["lon"]
+        off = haversine_m(lat, lon, ref.lat, ref.lon)
+        print(
+            f"{shot['time']}  {lat:.6f}, {lon:.6f}  {off:4.1f} m from the reference; "
+            f"90% radius {shot['uncertainty']['radius_90_m']} m; sensors {shot['sensor_ids']}; "
+            f"clock offsets {shot['clock_offsets']}"
+        )
+        assert off < 25
+        assert abs(iso_ns(shot["time"]) - ref.t0_ns) < 30_000_000
+        assert shot["sensor_count"] >= 5 and shot["burst_rounds"] == 7
+        assert shot["uncertainty"]["radius_90_m"] < 25
+        assert "SCP-00-BEN-0421" in shot["sensor_ids"]  # the sensor nearest the shooter
+        [(sensor, clock)] = shot["clock_offsets"].items()
+        assert sensor == "SCP-01-BNG-1862" and sensor in shot["sensor_ids"]
+        assert -45 < clock["offset_ms"] < -15 and clock["uncertainty_ms"] > 0 and clock["rounds"] >= 3
+        assert "sensor_clock_offset" in shot["warnings"]
+    # South along the street, a few metres a round.
+    first, last = shots[0]["position"], shots[-1]["position"]
+    assert (
+        last["lat"] < first["lat"]
+        and 25 < haversine_m(first["lat"], first["lon"], last["lat"], last["lon"]) < 70
+    )
+
+
+def iso_ns(text: str) -> int:
+    whole, _, frac = text.rstrip("Z").partition(".")
+    seconds = int(datetime.fromisoformat(whole + "+00:00").timestamp())
+    return seconds * 1_000_000_000 + int((frac + "000000000")[:9])

@@ -49,7 +49,10 @@ class Scene:
         late: dict[int, float] | None = None,
         echoes: dict[int, float] | None = None,
         deaf: set[int] | None = None,
+        clock: dict[int, float] | None = None,
     ) -> None:
+        """One round. ``late``: extra delay of a non-line-of-sight path; ``clock``: how far a sensor's clock
+        is off (its reported times move by that much, for every sound it hears)."""
         c = speed_of_sound(self.temperature_c)
         for i, p in enumerate(self.sensors):
             if deaf and i in deaf:
@@ -59,6 +62,7 @@ class Scene:
             if late and i in late:
                 t += late[i]
                 kind = "late"
+            t += (clock or {}).get(i, 0.0)
             self._add(i, T0_NS + round(t * 1e9), kind)
             if echoes and i in echoes:
                 self._add(i, T0_NS + round((t + echoes[i]) * 1e9), "echo")

@@ -10,7 +10,11 @@ apart, and unrelated impulses heard by one or two sensors. The method:
 3. Fit position and firing time, dropping late arrivals (solver.robust_fix).
 4. Check the fit against the sensors that stayed silent: a real shot is heard by nearly every sensor close
    to it, while a chance fit through echoes of other rounds predicts arrivals that nobody reported.
-5. When every shot is found, give each leftover pulse to the shot whose direct arrival it follows at that
+5. When that leaves pulses unexplained at enough sensors and the shots found are mostly thin, look for
+   bursts (burst.py): rounds from one shooter tracked across sensors by their common steps, which also
+   reveals a sensor whose clock is off. A burst's rounds replace the shots they share pulses with, and
+   thinner shots among the burst's own sensors during the burst are dropped as chance fits.
+6. When every shot is found, give each leftover pulse to the shot whose direct arrival it follows at that
    sensor (echoes and late paths), and report the rest as unrelated impulses.
 """
 
@@ -21,7 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rtcc.engines.gunshot.burst import BurstConfig, ClockOffset, find_bursts
 from rtcc.engines.gunshot.solver import Fix, robust_fix
+
+THIN_SHOT = 6  # sensors below which a shot can hardly check itself (one late path looks like a direct one)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class Shot:
     pulses: list[Pulse]  # direct arrivals that located it, one per sensor
     extra: list[Pulse] = field(default_factory=list)  # echoes and late arrivals of the same shot
     silent_sensors: int = 0  # sensors near enough to have heard it that reported nothing
+    clock_offsets: dict[str, ClockOffset] = field(default_factory=dict)  # removed from these sensors' times
+    burst_rounds: int = 0  # rounds of the burst that located it (0: located on its own)
 
     @property
     def sensor_count(self) -> int:
@@ -57,6 +66,8 @@ class AssociationConfig:
     # Of the sensors as close to the fix as those that heard it, the share that must have heard it too.
     min_heard_share: float = 0.7
     z_prior_offset_m: float = -8.0  # shooters stand below the rooftop microphones
+    bursts: bool = True  # look for bursts when shot-by-shot grouping leaves much unexplained
+    burst: BurstConfig = field(default_factory=BurstConfig)
 
 
 def _grid(center: np.ndarray, radius: float, cell: float) -> np.ndarray:
@@ -109,6 +120,8 @@ def associate(
         # Pulses that failed as seeds next to this shot may succeed now that its pulses are out of the way.
         lo = int(np.searchsorted(pool.t, pool.t[s] - span))
         tried[lo:hi] = False
+    if cfg.bursts and _burst_worth_trying(pool, shots, free, cfg):
+        shots = _merge_bursts(pool, shots, free, c, cfg)
     _assign_echoes(pool, shots, free, c, cfg)
     shots.sort(key=lambda sh: sh.fix.t0)
     return shots, [pool.pulses[k] for k in np.flatnonzero(free)]
@@ -174,6 +187,68 @@ def _try_seed(
     return Shot(
         fix=fix, pulses=[pool.pulses[k] for k in sorted(used, key=lambda k: pool.t[k])], silent_sensors=silent
     )
+
+
+def _burst_worth_trying(pool: _Pool, shots: list[Shot], free: np.ndarray, cfg: AssociationConfig) -> bool:
+    """Pulses left at enough sensors to make shots of, and the shots found so far mostly thin: what a
+    small array hearing several rounds and their echoes looks like. A dense array that located its shots
+    with many sensors each does not pay for the search."""
+    left_sensors = len(np.unique(pool.sensor[free]))
+    if left_sensors < cfg.min_sensors:
+        return False
+    thin = sum(1 for sh in shots if sh.sensor_count < THIN_SHOT)
+    return 2 * thin >= len(shots)
+
+
+def _merge_bursts(
+    pool: _Pool, shots: list[Shot], free: np.ndarray, c: float, cfg: AssociationConfig
+) -> list[Shot]:
+    rounds = find_bursts(
+        pool,
+        c,
+        min_sensors=cfg.min_sensors,
+        threshold_s=cfg.fit_threshold_s,
+        z_prior_offset_m=cfg.z_prior_offset_m,
+        min_round_gap_s=cfg.min_round_gap_s,
+        search_radius_m=cfg.search_radius_m,
+        config=cfg.burst,
+    )
+    if not rounds:
+        return shots
+    by_id = {p.id: k for k, p in enumerate(pool.pulses)}
+    claimed = {k for r in rounds for k in r.heard}
+    lo = min(r.fix.t0 for r in rounds) - cfg.burst.max_gap_s
+    hi = max(r.fix.t0 for r in rounds) + cfg.burst.max_gap_s
+    fullest = max(len(r.used) for r in rounds)
+    burst_sensors = {int(pool.sensor[k]) for r in rounds for k in r.heard}
+    kept: list[Shot] = []
+    for shot in shots:
+        idx = [by_id[p.id] for p in shot.pulses]
+        if claimed & set(idx):
+            free[idx] = True  # the burst explains these pulses better
+            continue
+        if (
+            lo <= shot.fix.t0 <= hi
+            and shot.sensor_count < fullest
+            and {int(pool.sensor[k]) for k in idx} <= burst_sensors
+        ):
+            # A thinner fit among the burst's own sensors while they were busy hearing its rounds and
+            # their echoes: chance is the likelier explanation, and the fuller rounds are believed instead.
+            free[idx] = True
+            continue
+        kept.append(shot)
+    ids = pool.sensor_ids
+    for r in rounds:
+        free[r.used] = False
+        kept.append(
+            Shot(
+                fix=r.fix,
+                pulses=[pool.pulses[k] for k in sorted(r.used, key=lambda k: pool.t[k])],
+                clock_offsets={ids[s]: o for s, o in r.clock_offsets.items()},
+                burst_rounds=r.burst_rounds,
+            )
+        )
+    return kept
 
 
 def _heard_and_silent(

@@ -202,6 +202,9 @@ class GunshotEngine:
             "warnings": sorted({w for s in incident.shots for w in s.warnings}),
             "sensor_count": best.sensor_count,
             "sensors": best.sensor_ids,
+            # Sensor health found while locating (a clock off by tens of milliseconds): named, with the
+            # offset that was removed from its times, so the sensor can be looked at.
+            "clock_offsets": {sensor: o for s in incident.shots for sensor, o in s.clock_offsets.items()},
             "temperature_c": round(temperature_c, 1),
             "shots": [
                 {
@@ -210,6 +213,7 @@ class GunshotEngine:
                     "lon": round(s.lon or 0.0, 7),
                     "radius_90_m": s.uncertainty["radius_90_m"],
                     "sensor_count": s.sensor_count,
+                    "sensors": s.sensor_ids,
                     "pulse_ids": s.pulse_ids,
                 }
                 for s in incident.shots

@@ -46,6 +46,10 @@ class LocatedShot:
     extra_pulse_ids: list[str]
     residual_rms_ms: float
     warnings: list[str] = field(default_factory=list)
+    # Sensor health found while locating: sensor id -> offset_ms (how much later than the other sensors it
+    # reports; negative: earlier), uncertainty_ms, rounds. Removed from its times before they were used.
+    clock_offsets: dict[str, dict[str, float]] = field(default_factory=dict)
+    burst_rounds: int = 0  # rounds of the burst that located this shot (0: located on its own)
 
     @property
     def sensor_count(self) -> int:
@@ -122,6 +126,8 @@ def _result(shot: Shot, c: float, ref_ns: int, frame: LocalFrame | None) -> Loca
         warnings.append("too_few_sensors")
     if not math.isfinite(unc.hdop) or unc.hdop > POOR_HDOP:
         warnings.append("poor_geometry")
+    if shot.clock_offsets:
+        warnings.append("sensor_clock_offset")
     return LocatedShot(
         time=datetime.fromtimestamp(t0_ns // 1_000_000_000, UTC)
         + timedelta(microseconds=(t0_ns % 1_000_000_000) / 1000),
@@ -136,6 +142,15 @@ def _result(shot: Shot, c: float, ref_ns: int, frame: LocalFrame | None) -> Loca
         extra_pulse_ids=[p.id for p in shot.extra],
         residual_rms_ms=round(fix.rms_s * 1000, 3),
         warnings=warnings,
+        clock_offsets={
+            sensor: {
+                "offset_ms": round(o.offset_s * 1000, 2),
+                "uncertainty_ms": round(o.sigma_s * 1000, 2),
+                "rounds": o.rounds,
+            }
+            for sensor, o in shot.clock_offsets.items()
+        },
+        burst_rounds=shot.burst_rounds,
     )
 
 
@@ -174,6 +189,9 @@ def shot_json(shot: LocatedShot, geodetic: bool) -> dict[str, Any]:
         "uncertainty": shot.uncertainty,
         "pulse_ids": shot.pulse_ids,
         "sensor_count": shot.sensor_count,
+        "sensor_ids": shot.sensor_ids,
+        "clock_offsets": shot.clock_offsets,
+        "burst_rounds": shot.burst_rounds,
         "echo_or_late_pulse_ids": shot.extra_pulse_ids,
         "residual_rms_ms": shot.residual_rms_ms,
         "warnings": shot.warnings,

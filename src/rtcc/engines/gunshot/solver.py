@@ -69,7 +69,7 @@ class Fix:
         return Uncertainty(k * major, k * minor, orientation, radius, hdop)
 
 
-def _residuals(theta: np.ndarray, p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def residuals_and_jacobian(theta: np.ndarray, p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Timing residuals and their Jacobian for theta = (east, north, up, t0, slowness)."""
     diff = theta[:3] - p
     dist = np.maximum(np.sqrt((diff**2).sum(axis=1)), 1e-6)
@@ -121,7 +121,7 @@ def least_squares_fix(
         d0 = np.sqrt(((st - p) ** 2).sum(axis=1))
         theta = np.array([*st, float(np.mean(t - d0 * s0)), s0])
         lam = 1e-3
-        r, jac = _residuals(theta, p, t)
+        r, jac = residuals_and_jacobian(theta, p, t)
         rp = priors * (theta[[2, 4]] - centre)
         cost = float(r @ r + rp @ rp)
         for _ in range(max_iter):
@@ -141,7 +141,7 @@ def least_squares_fix(
                     lam *= 10
                     continue
                 cand = theta + step
-                r2, j2 = _residuals(cand, p, t)
+                r2, j2 = residuals_and_jacobian(cand, p, t)
                 rp2 = priors * (cand[[2, 4]] - centre)
                 cost2 = float(r2 @ r2 + rp2 @ rp2)
                 if cost2 < cost:
