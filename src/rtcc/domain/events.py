@@ -208,6 +208,19 @@ class PositionChanged(Payload):
     occupant: str | None = Field(None, max_length=100, description="Username of who holds it now.")
 
 
+class DroneDispatched(Payload):
+    """A drone was sent from the center to an incident or a point."""
+
+    drone_id: str = Field(..., min_length=1, max_length=64)
+    flight_id: str = Field(..., min_length=1, max_length=64)
+    dock_id: str | None = Field(None, max_length=64)
+    call_id: str | None = Field(None, max_length=64, description="The call it was sent to, if any.")
+    incident_id: str | None = Field(None, max_length=64)
+    distance_m: float = Field(..., ge=0, description="Straight-line distance from the dock to the scene.")
+    eta_s: float = Field(..., ge=0, description="Estimated time from the dispatch to arrival over the scene.")
+    dispatched_by: str = Field(..., min_length=1, max_length=100, description="Username of who sent it.")
+
+
 P = TypeVar("P", bound="Payload")
 
 
@@ -244,6 +257,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "call.bulletin": BulletinSent,
     "alert.updated": AlertUpdated,
     "position.changed": PositionChanged,
+    "drone.dispatched": DroneDispatched,
 }
 
 CALL_RECEIVED = Topic("call.received", CallReceived)
@@ -261,9 +275,12 @@ CALL_NEARBY = Topic("call.nearby", CallNearby)
 CALL_BULLETIN = Topic("call.bulletin", BulletinSent)
 ALERT_UPDATED = Topic("alert.updated", AlertUpdated)
 POSITION_CHANGED = Topic("position.changed", PositionChanged)
+DRONE_DISPATCHED = Topic("drone.dispatched", DroneDispatched)
 
 # Types whose events must say where they happened.
-LOCATED_TYPES = frozenset({"call.received", "unit.location", "alpr.read", "drone.telemetry", "gunshot.pulse"})
+LOCATED_TYPES = frozenset(
+    {"call.received", "unit.location", "alpr.read", "drone.telemetry", "gunshot.pulse", "drone.dispatched"}
+)
 
 
 def register_event_type(name: str, model: type[Payload], *, located: bool = False) -> None:

@@ -9,7 +9,7 @@ Pure rules, no I/O, so they are tested on their own:
 - a flight's milestones (launch, arrival over the scene, start of the return, landing) and the battery it
   used are read from its telemetry, one report at a time.
 
-The dispatch is announced as a ``drone.dispatched`` event, registered here until the domain lists it.
+The dispatch is announced as a ``drone.dispatched`` event (rtcc.domain.events.DroneDispatched).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pydantic import Field
-
-from rtcc.domain.events import EVENT_TYPES, Payload, Topic, register_event_type
+from rtcc.domain.events import DRONE_DISPATCHED
 from rtcc.domain.geo import haversine_m
 
 # A drone must land with at least this much battery left (percent), whatever the flight.
@@ -38,23 +36,8 @@ AIRBORNE_STATES = frozenset({"launching", "flying", "on_scene", "hovering", "ret
 DOCKED = "docked"
 
 
-class DroneDispatched(Payload):
-    """A drone was sent from the center to an incident or a point."""
-
-    drone_id: str = Field(..., min_length=1, max_length=64)
-    flight_id: str = Field(..., min_length=1, max_length=64)
-    dock_id: str | None = Field(None, max_length=64)
-    call_id: str | None = Field(None, max_length=64, description="The call it was sent to, if any.")
-    incident_id: str | None = Field(None, max_length=64)
-    distance_m: float = Field(..., ge=0, description="Straight-line distance from the dock to the scene.")
-    eta_s: float = Field(..., ge=0, description="Estimated time from the dispatch to arrival over the scene.")
-    dispatched_by: str = Field(..., min_length=1, max_length=100, description="Username of who sent it.")
-
-
-DRONE_DISPATCHED_TYPE = "drone.dispatched"
-if DRONE_DISPATCHED_TYPE not in EVENT_TYPES:
-    register_event_type(DRONE_DISPATCHED_TYPE, DroneDispatched, located=True)
-DRONE_DISPATCHED: Topic[Payload] = Topic(DRONE_DISPATCHED_TYPE, EVENT_TYPES[DRONE_DISPATCHED_TYPE])
+# Re-exported for the routes and the dispatch follower that announce and read dispatches.
+DRONE_DISPATCHED_TYPE = DRONE_DISPATCHED.name
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,9 @@ from rtcc.api.announce import announce
 from rtcc.api.deps import Ctx, audit_action, require
 from rtcc.api.parts.drones import DispatchRefused, Scene
 from rtcc.domain.entities import User
+from rtcc.domain.events import DRONE_DISPATCHED, DroneDispatched
 from rtcc.domain.roles import Permission
-from rtcc.engines.drones import DRONE_DISPATCHED, Assessment, DroneDispatched, reach_m
+from rtcc.engines.drones import Assessment, reach_m
 from rtcc.storage.flights import (
     Dock,
     DroneOfOtherAgency,
