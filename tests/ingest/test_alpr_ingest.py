@@ -104,3 +104,37 @@ def test_a_plate_read_for_the_first_time_gets_each_of_its_pieces_once(
         stored = sorted((str(t), str(p)) for t, p in conn.execute(select(plate_trigrams)))
         assert sorted(conn.execute(select(plate_vocab.c.plate)).scalars()) == sorted(plates)
     assert stored == sorted((t, p) for p in plates for t in trigrams(p))
+
+
+def test_clearing_the_outbox_while_batches_are_stored_keeps_what_is_not_yet_published(
+    db: Database, world: World
+) -> None:
+    store = SqlEventStore(db)
+    first = store.append(world.source_ids["alpr"], [_read(world, "p1", "ABC1234")], [])
+    published = first.accepted[-1][0]
+    done = threading.Event()
+
+    def clear() -> None:
+        store.clear_upto(published)
+        done.set()
+
+    with store._group_lock:  # a batch being written: the clearing and the next batch wait, then go together
+        worker = threading.Thread(target=clear)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not store._pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        later: list[AppendResult] = []
+        writer = threading.Thread(
+            target=lambda: later.append(
+                store.append(world.source_ids["alpr"], [_read(world, "p2", "XYZ9876")], [])
+            )
+        )
+        writer.start()
+        while len(store._pending) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    worker.join(10)
+    writer.join(10)
+    assert done.is_set() and later
+    with db.read() as conn:
+        assert list(conn.execute(select(outbox.c.seq)).scalars()) == [s for s, _ in later[0].accepted]

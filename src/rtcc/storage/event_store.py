@@ -45,11 +45,12 @@ MAX_RAW_CHARS = 64_000
 
 @dataclass(eq=False)
 class _Append:
-    """One batch handed to ``append``, and what became of it."""
+    """One batch handed to ``append`` (or an outbox clearing), and what became of it."""
 
     source_id: str | None
     new: Sequence[NewEvent]
     rejects: Sequence[DeadLetter]
+    clear_upto: int | None = None
     done: bool = False
     result: AppendResult | None = None
     error: BaseException | None = None
@@ -97,7 +98,9 @@ class SqlEventStore:
         posting at once share one commit (one fsync) instead of queueing for one each. Each batch is still
         answered only after the commit that holds it. Should that transaction fail, each of its batches is
         written again on its own, so one bad batch fails alone."""
-        job = _Append(source_id, new, rejects)
+        return self._submit(_Append(source_id, new, rejects))
+
+    def _submit(self, job: _Append) -> AppendResult:
         with self._pending_lock:
             self._pending.append(job)
         with self._group_lock:
@@ -129,6 +132,8 @@ class SqlEventStore:
     def _write(self, conn: Connection, job: _Append) -> AppendResult:
         new, rejects = job.new, job.rejects
         result = AppendResult()
+        if job.clear_upto is not None:
+            conn.execute(delete(outbox).where(outbox.c.seq <= job.clear_upto))
         rows = [_event_row(e) for e in new]
         if rows and not self.db.is_sqlite:
             # Sequence numbers are drawn at insert but transactions commit in any order; taking this lock
@@ -215,9 +220,10 @@ class SqlEventStore:
             return [row_to_event(r) for r in conn.execute(q)]
 
     def clear_upto(self, seq: int) -> None:
-        """Forget the outbox rows up to ``seq``: all of them have been published."""
-        with self.db.write() as conn:
-            conn.execute(delete(outbox).where(outbox.c.seq <= seq))
+        """Forget the outbox rows up to ``seq``: all of them have been published. Under load this shares the
+        commit of the batches being stored rather than taking a commit of its own between them (the rows
+        deleted are all older than any batch stored with it)."""
+        self._submit(_Append(None, (), (), clear_upto=seq))
 
     def mark_published(self, seqs: Sequence[int]) -> None:
         if not seqs:
