@@ -14,7 +14,13 @@ camera with numpy (one vectorised haversine over all of them, then the same per-
 and must give the same answers. The reference, ``cameras_that_see`` over every camera, is timed on
 ``--reference-queries`` places and compared too.
 
+With ``--database sqlite`` (the default) or ``postgres``, the same cameras are also written to a scratch
+database and the API route's whole path is timed on ``--route-queries`` places: ``cameras_seeing`` (the
+index catching up with the registry's change log, the search, and the cameras' rows fetched by id), against
+the path the route took before the index (a box query on the database, then ``cameras_that_see``).
+
     .venv/bin/python bench/cameras.py [--cameras 200000] [--queries 2000] [--radius 300] [--seed 1]
+        [--database sqlite|postgres|none] [--pg-url URL]
 
 Target: p99 at or under 2 ms with 200,000 cameras and the 300 m radius the API uses by default. Prints a
 table and one machine-readable line starting with ``RESULT ``.
@@ -38,11 +44,17 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from _common import percentile, ratio
+from _common import DEFAULT_PG_URL, Backend, PostgresBackend, SqliteBackend, percentile, ratio
+from rtcc.api.routes.live import cameras_seeing
+from rtcc.app import build_context
+from rtcc.config import Settings
 from rtcc.domain.entities import Camera
 from rtcc.domain.geo import EARTH_RADIUS_M, M_PER_DEG
 from rtcc.engines.camera_index import CameraIndex, CameraPlace, PlaceSight
 from rtcc.engines.camera_sight import VIEW_ORDER, cameras_that_see, sight_of
+from rtcc.storage.db import Database
+from rtcc.storage.live_state import SqlLiveState
+from rtcc.storage.tables import cameras as cameras_table
 
 TARGET_P99_MS = 2.0
 CITY = (39.9612, -82.9988)  # downtown Columbus
@@ -142,6 +154,74 @@ def rows(sights: Sequence[PlaceSight]) -> list[tuple[Any, ...]]:
     return [(s.camera_id, s.distance_m, s.bearing_deg, s.view, s.pan_deg, s.tilt_deg) for s in sights]
 
 
+def route_timings(
+    backend: Backend, cameras: list[CameraPlace], places: list[tuple[float, float]], radius_m: float
+) -> dict[str, Any]:
+    """The route's path with the index, and the path it took before, on a database holding the cameras."""
+    url = backend.new_database("cameras")
+    db = Database(url)
+    db.migrate()
+    started = time.perf_counter()
+    with db.write() as conn:
+        for i in range(0, len(cameras), 10_000):
+            conn.execute(
+                cameras_table.insert(),
+                [
+                    {
+                        "id": c.id,
+                        "agency_id": c.agency_id,
+                        "name": f"Camera {c.id}",
+                        "kind": "business",
+                        "lat": c.lat,
+                        "lon": c.lon,
+                        "heading_deg": c.heading_deg,
+                        "fov_deg": c.fov_deg,
+                        "range_m": c.range_m,
+                        "ptz": c.ptz,
+                        "mount_height_m": c.mount_height_m,
+                        "status": c.status,
+                    }
+                    for c in cameras[i : i + 10_000]
+                ],
+            )
+    seed_s = time.perf_counter() - started
+    ctx = build_context(Settings(mode="demo", database_url=url, log_level="warning"))
+    try:
+        started = time.perf_counter()
+        loaded = len(ctx.camera_index().catch_up())
+        load_s = time.perf_counter() - started
+        live = SqlLiveState(ctx.db)
+        for lat, lon in places[:20]:  # warm-up, not reported
+            cameras_seeing(ctx, AGENCY, lat, lon, radius_m)
+            cameras_that_see(live.cameras_near(AGENCY, lat, lon, radius_m), lat, lon, radius_m)
+        route_s: list[float] = []
+        before_s: list[float] = []
+        agreed = 0
+        for lat, lon in places:
+            t0 = time.perf_counter()
+            now = cameras_seeing(ctx, AGENCY, lat, lon, radius_m)
+            route_s.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            then = cameras_that_see(live.cameras_near(AGENCY, lat, lon, radius_m), lat, lon, radius_m)
+            before_s.append(time.perf_counter() - t0)
+            agreed += [(s.camera.id, s.distance_m, s.view) for s in now] == [
+                (s.camera.id, s.distance_m, s.view) for s in then
+            ]
+    finally:
+        ctx.db.dispose()
+        db.dispose()
+    return {
+        "backend": backend.describe(),
+        "seed_s": seed_s,
+        "load_s": load_s,
+        "loaded": loaded,
+        "queries": len(route_s),
+        "route": ms_summary(route_s),
+        "before": ms_summary(before_s),
+        "agreed": agreed,
+    }
+
+
 def ms_summary(seconds: list[float]) -> dict[str, float | None]:
     ms = [s * 1000 for s in seconds]
     return {
@@ -210,9 +290,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             (s.camera.id, s.distance_m, s.bearing_deg, s.view, s.pan_deg, s.tilt_deg) for s in seen
         ] == rows(sights)
 
+    database = None
+    if args.database != "none":
+        backend: Backend = PostgresBackend(args.pg_url) if args.database == "postgres" else SqliteBackend()
+        try:
+            database = route_timings(backend, cameras, places[: args.route_queries], args.radius)
+        finally:
+            backend.close()
     indexed = ms_summary(indexed_s)
     scan_summary = ms_summary(scan_s)
     return {
+        "database": database,
         "build_ms": build_s * 1000,
         "scan_build_ms": scan_build_s * 1000,
         "indexed": indexed,
@@ -244,6 +332,9 @@ def main() -> int:
     parser.add_argument("--baseline-queries", type=int, default=300)
     parser.add_argument("--reference-queries", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database", choices=("sqlite", "postgres", "none"), default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="server for --database postgres")
+    parser.add_argument("--route-queries", type=int, default=300)
     parser.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
     parser.add_argument("--check", action="store_true", help="exit 1 when the target is not met")
     args = parser.parse_args()
@@ -276,7 +367,28 @@ def main() -> int:
         table.add_row(
             name, str(calls), fmt(s["p50_ms"]), fmt(s["p95_ms"]), fmt(s["p99_ms"]), fmt(s["max_ms"])
         )
+    db = result["database"]
+    if db is not None:
+        for name, key in (
+            ("API route's path: cameras_seeing (index + rows by id)", "route"),
+            ("before the index: box query + cameras_that_see", "before"),
+        ):
+            s = db[key]
+            table.add_row(
+                name,
+                str(db["queries"]),
+                fmt(s["p50_ms"]),
+                fmt(s["p95_ms"]),
+                fmt(s["p99_ms"]),
+                fmt(s["max_ms"]),
+            )
     console.print(table)
+    if db is not None:
+        console.print(
+            f"database: {db['backend']}; {args.cameras:,} cameras written in {db['seed_s']:.1f} s, "
+            f"index loaded from it in {db['load_s']:.1f} s ({db['loaded']:,} cameras); the two paths agreed "
+            f"on {db['agreed']}/{db['queries']} places"
+        )
     console.print(
         f"load average during the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
     )

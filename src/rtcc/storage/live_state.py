@@ -335,8 +335,9 @@ class SqlLiveState:
 
     def last_camera_change(self) -> int:
         """The number of the last logged change to a camera (0 when none is logged)."""
+        # A bare max() is one step down the primary key on SQLite; wrapped in anything it is a scan.
         with self.db.read() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(camera_changes.c.seq), 0))).scalar_one())
+            return int(conn.execute(select(func.max(camera_changes.c.seq))).scalar_one() or 0)
 
     def camera_changes(self, after_seq: int, limit: int) -> tuple[int, list[str] | None]:
         """The number of the last logged change, and the ids of the cameras changed after after_seq. The ids
@@ -344,7 +345,7 @@ class SqlLiveState:
         after_seq (pruned, or started again): then everything is worth reading again."""
         c = camera_changes.c
         with self.db.read() as conn:
-            last = int(conn.execute(select(func.coalesce(func.max(c.seq), 0))).scalar_one())
+            last = int(conn.execute(select(func.max(c.seq))).scalar_one() or 0)
             if last == after_seq:
                 return last, []
             first = conn.execute(select(func.min(c.seq))).scalar_one()
