@@ -11,15 +11,12 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Row,
-    bindparam,
     delete,
     func,
     insert,
-    literal_column,
     or_,
     select,
     text,
-    union_all,
 )
 
 from rtcc.domain.events import Event
@@ -32,7 +29,6 @@ from rtcc.storage.tables import (
     feed_counters,
     outbox,
     plate_reads,
-    plate_trigrams,
     plate_vocab,
 )
 
@@ -164,8 +160,10 @@ class SqlEventStore:
 
     def _add_to_vocabulary(self, conn: Connection, first_seq: int, last_seq: int) -> None:
         """Plates read for the first time (in the reads just stored, ``first_seq`` to ``last_seq``) join the
-        vocabulary, with their trigrams. Done in SQL from the stored reads: building a parameter set per
-        plate and per trigram in Python cost more than storing the reads themselves."""
+        vocabulary, with their trigrams. The new plates are picked in SQL from the stored reads; their
+        trigrams are cut here and handed to the driver as plain rows. Measured on a batch of new plates, that
+        costs about half as much as cutting them in SQL, and less than a parameter set per trigram through
+        SQLAlchemy, whose per-row handling cost more than the inserts themselves."""
         batch = select(plate_reads.c.plate).where(plate_reads.c.seq.between(first_seq, last_seq)).distinct()
         ins = (
             self.db.insert(plate_vocab)
@@ -173,9 +171,10 @@ class SqlEventStore:
             .on_conflict_do_nothing(index_elements=["plate"])
             .returning(plate_vocab.c.plate)
         )
-        new = [str(p) for p in conn.execute(ins).scalars()]
-        if new:
-            conn.execute(_INSERT_TRIGRAMS, {"plates": new})
+        pieces = [(t, str(p)) for p in conn.execute(ins).scalars() for t in trigrams(str(p))]
+        if pieces:
+            sql = _INSERT_TRIGRAMS_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_TRIGRAMS_FORMAT
+            conn.exec_driver_sql(sql, pieces)
 
     def record_dead_letters(self, rejects: Sequence[DeadLetter]) -> None:
         """Dead letters from outside any batch (unknown API key, unreadable body)."""
@@ -347,19 +346,8 @@ def trigrams(plate: str) -> list[str]:
     return list(dict.fromkeys(plate[i : i + 3] for i in range(len(plate) - 2)))
 
 
-_PLATE_CHARS = 16  # the width of the plate columns
-
-# Each piece of each newly known plate, cut in SQL: one statement, the same on SQLite and PostgreSQL.
-_STARTS = union_all(
-    *(select(literal_column(str(n)).label("n")) for n in range(1, _PLATE_CHARS - 1))
-).subquery("k")
-_INSERT_TRIGRAMS = insert(plate_trigrams).from_select(
-    ["trigram", "plate"],
-    select(func.substr(plate_vocab.c.plate, _STARTS.c.n, 3), plate_vocab.c.plate)
-    .select_from(plate_vocab.join(_STARTS, func.length(plate_vocab.c.plate) >= _STARTS.c.n + 2))
-    .where(plate_vocab.c.plate.in_(bindparam("plates", expanding=True)))
-    .distinct(),
-)
+_INSERT_TRIGRAMS_QMARK = "INSERT INTO plate_trigrams (trigram, plate) VALUES (?, ?)"  # SQLite's driver
+_INSERT_TRIGRAMS_FORMAT = "INSERT INTO plate_trigrams (trigram, plate) VALUES (%s, %s)"  # psycopg
 
 
 def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
