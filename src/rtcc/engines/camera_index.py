@@ -2,23 +2,29 @@
 hundreds of thousands of cameras of the largest networks.
 
 The structure is a uniform grid of latitude/longitude cells (``CELL_DEG`` on a side, about 220 m north-south
-and 170 m east-west at 40 degrees). Each occupied cell keeps a numpy array of the slots of its cameras; each
-slot's latitude, longitude and agency sit in flat numpy arrays. A query reads the cells that overlap the
-search circle's bounding box, drops the cameras of other agencies and those clearly outside the circle with
-one vectorised haversine over the candidates, and decides each of the few that are left with
-:func:`~rtcc.engines.camera_sight.sight_of`, the function :func:`~rtcc.engines.camera_sight.cameras_that_see`
-uses. So the answers are the same as looking at every camera, to the last digit: vectorised trigonometry may
-differ from the ``math`` module's in the last bit, which is enough to move a camera across the edge of the
-circle or of its field of view, so numpy only narrows the field (with a centimetre to spare).
+and 170 m east-west at 40 degrees). Each occupied cell keeps a numpy array of the slots of its cameras; what
+the index knows of each camera (place, heading, field of view, range, pan-tilt-zoom, mount height, agency,
+status) sits in numpy columns by slot, so 200,000 cameras are a few dozen objects for the garbage collector
+rather than hundreds of thousands. A query reads the cells that overlap the search circle's bounding box,
+keeps the asked agencies' cameras within the circle (one vectorised haversine over the candidates), and works
+out distance, bearing, view, pan and tilt for all of them at once with the formulas of
+:func:`~rtcc.engines.camera_sight.sight_of`, in the same order.
+
+The answers are those of :func:`~rtcc.engines.camera_sight.cameras_that_see` looking at every camera, to the
+last digit. Numpy's trigonometry may differ from the ``math`` module's in the last bit, which only matters
+where a figure sits on a limit (the circle, a camera's range, the edge of its field of view, half a rounding
+step) or the camera is within a metre of the place; those few cameras are decided by ``sight_of`` itself.
 
 Why a grid rather than H3 or an R-tree: the cameras are points, the one query shape is a circle of at most a
 few kilometres, and the registry changes one camera at a time. Finding the cells is arithmetic and a dict
 look-up, a change touches one or two cells, and it needs nothing beyond numpy. H3 would give the same
-cells-and-neighbours scheme with hexagons and a call into its library per cell; an R-tree earns its keep on
-shapes with extent, which cameras are not; scipy's KD-tree is static, so every registry change would mean a
-rebuild of all of it. ``bench/cameras.py`` measures this index against a scan of every camera.
+cells-and-neighbours scheme with hexagons, at the cost of a call into its library per cell and a new
+dependency; an R-tree earns its keep on shapes with extent, which cameras are not; scipy's KD-tree is static,
+so every registry change would mean rebuilding it. ``bench/cameras.py`` measures this index against a numpy
+scan of every camera.
 
-The index is safe to query and change from several threads.
+The index is safe to query and change from several threads. :class:`LiveCameraIndex` keeps one in step with
+the registry through the change log the database keeps.
 """
 
 from __future__ import annotations
@@ -125,8 +131,7 @@ class _Names:
         return code
 
 
-# Per camera, by slot: numpy columns only, so that a registry of 200,000 cameras is a few dozen objects for
-# the garbage collector to walk rather than hundreds of thousands.
+# The columns a question copies for the cameras near the place (all but the cell).
 _FOUND_COLUMNS = ("id", "agency", "status", "lat", "lon", "heading", "fov", "range", "ptz", "mount")
 
 
