@@ -42,7 +42,7 @@ class BurstConfig:
     max_clock_offset_s: float = 0.1  # larger disagreements are not taken for a sensor's clock
     min_rounds: int = 3  # rounds that must agree before a burst (and any clock offset) is believed
     seeds: int = 64  # best single-round candidates tracked into bursts
-    cells_per_seed: int = 6  # positions per seed pulse kept from the coarse search
+    cells_per_seed: int = 4  # positions per seed pulse kept from the coarse search
 
 
 @dataclass(frozen=True)
@@ -211,13 +211,19 @@ class _Burst:
         self.z_prior = float(np.min(pool.sensor_xyz[:, 2])) + z_prior_offset_m
         n_sensors = len(pool.sensor_xyz)
         self.by_sensor = [np.flatnonzero(pool.sensor == s) for s in range(n_sensors)]
+        self._fits: dict[tuple[int, ...], Fix | None] = {}
 
     def fit(self, idx: list[int], offsets: dict[int, float] | None = None) -> Fix | None:
+        """Fit of these pulses; without offsets the same set is asked for again and again (every seed
+        of a burst tracks through the same rounds), so those fits are kept."""
+        key = tuple(sorted(idx))
+        if not offsets and key in self._fits:
+            return self._fits[key]
         p = self.pool
         t = p.t[idx].copy()
         if offsets:
             t -= np.array([offsets.get(int(p.sensor[k]), 0.0) for k in idx])
-        return fit_round(
+        fix = fit_round(
             p.xyz[idx],
             t,
             self.c,
@@ -225,6 +231,9 @@ class _Burst:
             threshold_s=self.threshold_s,
             min_arrivals=self.min_sensors - 1,
         )
+        if not offsets:
+            self._fits[key] = fix
+        return fix
 
     # -- single-round candidates -------------------------------------------------------------------
 
@@ -244,7 +253,10 @@ class _Burst:
         fx, fy = np.meshgrid(fine_steps, fine_steps)
         fine_offsets = np.column_stack([fx.ravel(), fy.ravel()])
         span = 2 * self.search_radius_m / self.c + self.cfg.max_clock_offset_s
+        located: set[int] = set()  # pulses already kept by a candidate that located with enough sensors
         for s in range(len(p.t)):
+            if s in located:
+                continue  # a later arrival of a round already found would find it again
             lo, hi = s + 1, int(np.searchsorted(p.t, p.t[s] + span, side="right"))
             w = np.arange(lo, hi)
             w = w[p.sensor[w] != p.sensor[s]]
@@ -256,7 +268,7 @@ class _Burst:
             order = np.argsort(-counts, kind="stable")
             picked: list[np.ndarray] = []
             for i in order:
-                if counts[i] < self.min_sensors - 1 or len(picked) >= self.cfg.cells_per_seed:
+                if int(counts[i]) < self.min_sensors - 1 or len(picked) >= self.cfg.cells_per_seed:
                     break
                 if any(np.abs(cells[i] - q).max() <= 2 * coarse_cell for q in picked):
                     continue
@@ -277,27 +289,38 @@ class _Burst:
                 fix = self.fit(idx)
                 if fix is None:
                     continue
+                if len(fix.used) >= self.min_sensors:
+                    located.update(idx[i] for i in fix.used)
                 out.append((len(fix.used), -fix.rms_s, self.round_members(members, idx, fix), fix))
         out.sort(key=lambda x: (x[0], x[1]), reverse=True)
         return out
 
     def round_members(self, members: dict[int, int], idx: list[int], fix: Fix) -> dict[int, int]:
         """The round's pulse at every sensor: the fitted ones, and at the other sensors the pulse nearest
-        the fit's prediction within a clock offset (the grid may have matched an echo there)."""
+        the fit's prediction within a clock offset (the grid may have matched an echo there, or missed a
+        sensor whose clock is far off)."""
         p = self.pool
         kept = {int(p.sensor[idx[i]]): idx[i] for i in fix.used}
-        for s in members:
+        for s in range(len(self.by_sensor)):
             if s in kept:
                 continue
             expected = predicted_arrival(fix, p.sensor_xyz[s])
             ks = self.by_sensor[s]
-            ks = ks[np.abs(p.t[ks] - expected) <= self.cfg.max_clock_offset_s]
+            lag = p.t[ks] - expected
+            # A sensor the grid matched may be off either way; one it did not is looked at only for an
+            # early pulse (a clock behind), since a late one is as likely an echo.
+            late = self.cfg.max_clock_offset_s if s in members else self.threshold_s
+            ks, lag = (
+                ks[(lag >= -self.cfg.max_clock_offset_s) & (lag <= late)],
+                lag[(lag >= -self.cfg.max_clock_offset_s) & (lag <= late)],
+            )
             if len(ks):
-                kept[s] = int(ks[np.argmin(np.abs(p.t[ks] - expected))])
+                kept[s] = int(ks[np.argmin(np.abs(lag))])
         return kept
 
     def _match(self, cells: np.ndarray, s: int, w: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct sensors (besides the seed's) with a pulse where each cell predicts one, and the matches."""
+        """Per cell, the distinct sensors (besides the seed's) with a pulse where it predicts one (plus a
+        fraction for how close they are), and the matches."""
         p = self.pool
         seed_t = p.t[s]
         t0 = seed_t - np.sqrt(((cells - p.xyz[s, :2]) ** 2).sum(axis=1)) / self.c
@@ -306,10 +329,14 @@ class _Burst:
         mismatch = p.t[w][None, :] - (t0[:, None] + d / self.c)
         match = np.abs(mismatch) <= tol
         sensors = p.sensor[w]
-        counts = np.zeros(len(cells), dtype=int)
+        counts = np.zeros(len(cells))
+        closeness = np.zeros(len(cells))
         for sensor in np.unique(sensors):
+            mine = np.abs(mismatch[:, sensors == sensor])
             counts += match[:, sensors == sensor].any(axis=1)
-        return counts, match
+            closeness += np.clip(1.0 - mine.min(axis=1) / tol, 0.0, 1.0)
+        # Ties in the count (common with few sensors) go to the cell whose matches are closest.
+        return counts + 1e-3 * closeness, match
 
     # -- tracking ------------------------------------------------------------------------------------
 
@@ -405,7 +432,10 @@ def find_bursts(
     candidates = b.candidates()
     while True:
         best: list[Round] | None = None
+        covered: set[int] = set()
         for _, _, members, fix in [x for x in candidates if not (set(x[2].values()) & taken)][: cfg.seeds]:
+            if set(members.values()) <= covered:
+                continue  # a round of the best burst so far: it would track the same burst again
             # Every sensor's pulse in the seed round, kept by the fit or not: a sensor off by its clock is
             # still tracked, since its steps are right.
             rounds = [
@@ -415,6 +445,7 @@ def find_bursts(
             ]
             if best is None or _score(rounds) > _score(best):
                 best = rounds
+                covered = {k for r in rounds for k in r.members.values()}
         if best is None or len(best) < cfg.min_rounds:
             return sorted(found, key=lambda r: r.fix.t0)
         located = _locate_rounds(b, best)
