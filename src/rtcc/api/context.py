@@ -99,11 +99,12 @@ class AppContext:
     _roads: RoadGraph | None = None
     _roads_lock: threading.Lock = field(default_factory=threading.Lock)
     _cameras: LiveCameraIndex | None = None
+    _cameras_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def camera_index(self) -> LiveCameraIndex:
         """Every camera of the registry in memory, for which cameras can see a place."""
         if self._cameras is None:
-            with self._roads_lock:
+            with self._cameras_lock:
                 if self._cameras is None:
                     self._cameras = LiveCameraIndex(self.live)
         return self._cameras
