@@ -1,6 +1,8 @@
 """A small time-difference-of-arrival check for the tests: associate impulses across sensors into shots
 and locate each shot by least squares in a local metric frame. Not a location engine: no outlier
-handling beyond leaving out one sensor, no uncertainty, two dimensions only."""
+handling beyond leaving out one sensor, no uncertainty, two dimensions only. The product does this
+(bursts tracked by their common steps, clock offsets found and named) in rtcc.engines.gunshot.burst;
+this stays as an independent reference to check it against."""
 
 from __future__ import annotations
 

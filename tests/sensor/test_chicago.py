@@ -164,6 +164,7 @@ def test_district7_with_the_product_pipeline(tmp_path: Path) -> None:
     shots = [o for o in out if "incident" not in o]
     [summary] = [o for o in out if "incident" in o]
     assert summary["rounds"] == 7 and summary["classification"] == "multiple gunshots"
+    assert list(summary["clock_offsets"]) == ["SCP-01-BNG-1862"]
     metas, impulses = incident("d7")
     c = speed_of_sound(26.1)
     reference = [

@@ -178,6 +178,8 @@ def locate_command(
                 "rounds": inc.rounds,
                 "classification": inc.classification,
                 "first_shot": inc.shots[0].time.isoformat(),
+                # Sensor health found while locating: a clock off, named with the offset removed.
+                "clock_offsets": {k: v for s in inc.shots for k, v in s.clock_offsets.items()},
             }
             sys.stdout.write(orjson.dumps(line).decode() + "\n")
     err_console.print(
