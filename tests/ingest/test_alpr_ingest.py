@@ -77,6 +77,10 @@ def test_batches_written_together_are_each_answered_for_themselves(db: Database,
         assert len(conn.execute(select(plate_reads.c.seq)).all()) == 5
     found = PlateReads(db).search([world.agency_id], pattern="*Y*9*", limit=100)
     assert sorted(r.event_id for r in found) == ["a2", "b1"]
+    # Stored as the column type stores times: a window starting at the read's own time holds it.
+    at = NOW - timedelta(seconds=1)
+    assert {r.occurred_at for r in found} == {at}
+    assert len(PlateReads(db).search([world.agency_id], since=at, until=NOW, limit=100)) == 5
 
 
 def test_a_batch_that_cannot_be_stored_fails_alone(db: Database, world: World) -> None:

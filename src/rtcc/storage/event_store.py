@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -146,10 +146,11 @@ class SqlEventStore:
             result.accepted = inserted
             if inserted:
                 conn.execute(insert(outbox), [{"seq": seq} for seq, _ in inserted])
-                reads = _plate_read_rows(new, inserted)
+                reads = _plate_read_rows(new, inserted, _driver_time(conn))
                 if reads:
-                    conn.execute(insert(plate_reads), reads)
-                    self._add_to_vocabulary(conn, reads[0]["seq"], reads[-1]["seq"])
+                    qmark = conn.dialect.paramstyle == "qmark"
+                    conn.exec_driver_sql(_INSERT_READS_QMARK if qmark else _INSERT_READS_FORMAT, reads)
+                    self._add_to_vocabulary(conn, reads[0][0], reads[-1][0])
             stored = {i for _, i in inserted}
             result.duplicates = [e.id for e in new if e.id not in stored]
         if rejects:
@@ -350,7 +351,23 @@ _INSERT_TRIGRAMS_QMARK = "INSERT INTO plate_trigrams (trigram, plate) VALUES (?,
 _INSERT_TRIGRAMS_FORMAT = "INSERT INTO plate_trigrams (trigram, plate) VALUES (%s, %s)"  # psycopg
 
 
-def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+# Plate reads, like trigrams, go to the driver as plain rows (the time converted as the column type does).
+_INSERT_READS_QMARK = (
+    "INSERT INTO plate_reads (seq, agency_id, event_id, plate, plate_rev, state, reader_id, occurred_at, lat, "
+    "lon, image_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_READS_FORMAT = _INSERT_READS_QMARK.replace("?", "%s")
+
+
+def _driver_time(conn: Connection) -> Callable[[datetime], Any]:
+    """How this database's driver is handed a time for ``plate_reads.occurred_at``."""
+    process = plate_reads.c.occurred_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process if process is not None else (lambda t: t)
+
+
+def _plate_read_rows(
+    new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]], time: Callable[[datetime], Any]
+) -> list[tuple[Any, ...]]:
     """Plate reads get a row of their own beside the event, for plate searches and tracking."""
     by_id = {e.id: e for e in new if e.type == "alpr.read"}
     rows = []
@@ -359,20 +376,21 @@ def _plate_read_rows(new: Sequence[NewEvent], inserted: Sequence[tuple[int, str]
         if e is None:
             continue
         p = e.payload
+        loc = e.location
         rows.append(
-            {
-                "seq": seq,
-                "agency_id": e.agency_id,
-                "event_id": e.id,
-                "plate": p["plate"],
-                "plate_rev": p["plate"][::-1],
-                "state": p.get("state"),
-                "reader_id": p["reader_id"],
-                "occurred_at": e.occurred_at,
-                "lat": e.location.lat if e.location else None,
-                "lon": e.location.lon if e.location else None,
-                "image_ref": p.get("image_ref"),
-            }
+            (
+                seq,
+                e.agency_id,
+                e.id,
+                p["plate"],
+                p["plate"][::-1],
+                p.get("state"),
+                p["reader_id"],
+                time(e.occurred_at),
+                loc.lat if loc else None,
+                loc.lon if loc else None,
+                p.get("image_ref"),
+            )
         )
     return rows
 
